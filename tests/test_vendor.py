@@ -1,0 +1,243 @@
+"""Static room: the vendored front-end libraries are present, pinned, and all pages stay offline.
+
+static/vendor/VERSIONS.md (written by scripts/vendor.sh) is the claim; these tests check every
+row of it against the files, and scan the repo so no page loads anything from the internet.
+"""
+
+import hashlib
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VENDOR = ROOT / "static" / "vendor"
+
+# Minified builds that carry a version banner; qrcode-generator has none, so its sha256
+# (recorded from the npm tarball by vendor.sh) is the version evidence for it.
+BANNERS = {
+    "socket.io.min.js": "Socket.IO v{version}",
+    "chart.umd.min.js": "Chart.js v{version}",
+}
+
+# The only places the offline scan skips: other people's code and tests that quote URLs.
+SCAN_EXCLUDE = {".venv", ".git", "node_modules", "tests", "static/vendor"}
+SCAN_SUFFIXES = {".html", ".js", ".css", ".py"}
+
+# What would make a browser fetch from outside: src/href on any tag except <a> (a link
+# is navigation, not a load), CSS url()/@import, and well-known CDN hosts anywhere.
+OFFLINE_RULES = [
+    re.compile(
+        r"<(?!a\b)[a-z][^>]*?\b(?:src|href|srcset)\s*=\s*[\"']?(?:https?:)?//",
+        re.IGNORECASE,
+    ),
+    re.compile(r"@import\s+(?:url\(\s*)?[\"']?(?:https?:)?//", re.IGNORECASE),
+    re.compile(r"url\(\s*[\"']?(?:https?:)?//", re.IGNORECASE),
+    re.compile(r"\bcdn[a-z]*\.[a-z]", re.IGNORECASE),
+    re.compile(
+        r"unpkg\.com|jsdelivr|googleapis\.com|gstatic\.com|cloudflare\.com",
+        re.IGNORECASE,
+    ),
+]
+
+
+def versions_rows():
+    """Return the table rows of VERSIONS.md as dicts keyed by the header names."""
+    lines = [
+        ln
+        for ln in (VENDOR / "VERSIONS.md").read_text("utf-8").splitlines()
+        if ln.startswith("|")
+    ]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    return [
+        dict(zip(header, (c.strip() for c in ln.strip("|").split("|"))))
+        for ln in lines[2:]
+    ]
+
+
+ROWS = versions_rows()
+
+
+def row_id(row):
+    """Name a parametrised case after the vendored file."""
+    return row["file"]
+
+
+def test_versions_md_lists_the_three_libraries():
+    """VERSIONS.md names socket.io-client, chart.js and qrcode-generator."""
+    packages = {row["npm package"].split()[0] for row in ROWS}
+    assert packages == {"socket.io-client", "chart.js", "qrcode-generator"}
+
+
+@pytest.mark.parametrize("row", ROWS, ids=row_id)
+def test_vendored_file_exists_and_is_not_empty(row):
+    """Each listed file is on disk with content."""
+    path = VENDOR / row["file"]
+    assert path.is_file()
+    assert path.stat().st_size > 500
+
+
+@pytest.mark.parametrize("row", ROWS, ids=row_id)
+def test_vendored_file_matches_recorded_sha256(row):
+    """Each file is byte for byte the one vendor.sh took from the npm tarball."""
+    digest = hashlib.sha256((VENDOR / row["file"]).read_bytes()).hexdigest()
+    assert digest == row["sha256"]
+
+
+@pytest.mark.parametrize("name", sorted(BANNERS))
+def test_version_banner_matches_versions_md(name):
+    """The build's own banner states the version VERSIONS.md claims."""
+    (row,) = [r for r in ROWS if r["file"] == name]
+    banner = BANNERS[name].format(version=row["version"])
+    assert banner in (VENDOR / name).read_text("utf-8")[:300]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=row_id)
+def test_licence_file_sits_beside_it(row):
+    """Each file's licence is vendored too and is the MIT licence VERSIONS.md claims."""
+    text = (VENDOR / row["licence file"]).read_text("utf-8")
+    assert row["licence"] == "MIT"
+    assert "Permission is hereby granted, free of charge" in text
+
+
+@pytest.mark.parametrize("row", ROWS, ids=row_id)
+def test_vendor_script_pins_the_same_version(row):
+    """scripts/vendor.sh pins exactly the version VERSIONS.md lists."""
+    script = (ROOT / "scripts" / "vendor.sh").read_text("utf-8")
+    pins = dict(re.findall(r'^([A-Z]+)_VERSION="([^"]+)"', script, re.MULTILINE))
+    var = {
+        "socket.io-client": "SOCKETIO",
+        "chart.js": "CHARTJS",
+        "qrcode-generator": "QRCODE",
+    }
+    assert pins[var[row["npm package"].split()[0]]] == row["version"]
+
+
+def is_excluded(path):
+    """True when a repo-relative path lies under one of SCAN_EXCLUDE."""
+    rel = path.relative_to(ROOT).as_posix()
+    return any(rel == ex or rel.startswith(ex + "/") for ex in SCAN_EXCLUDE)
+
+
+def online_references(text):
+    """Return the snippets of text that would make a browser load from the internet."""
+    return [m.group(0)[-80:] for rule in OFFLINE_RULES for m in rule.finditer(text)]
+
+
+def test_offline_scan_catches_remote_loads():
+    """The scanner flags a CDN script, a remote stylesheet and a CSS @import."""
+    bad = (
+        '<script src="https://cdn.jsdelivr.net/npm/chart.js"></script>\n'
+        '<link rel="stylesheet" href="http://example.com/a.css">\n'
+        "@import url(https://fonts.googleapis.com/css2?family=Roboto);\n"
+    )
+    assert len(online_references(bad)) >= 3
+
+
+def test_offline_scan_allows_local_files_and_plain_links():
+    """Local static paths and an <a href> to a public site are not loads."""
+    good = (
+        "<script src=\"{{ url_for('static', filename='vendor/chart.umd.min.js') }}\"></script>\n"
+        '<a href="https://dichvucong.gov.vn">Cổng Dịch vụ công</a>\n'
+        "# nothing loads from a CDN.\n"
+    )
+    assert online_references(good) == []
+
+
+def test_no_page_loads_anything_from_the_internet():
+    """No html/js/css/py file outside the exclusions references a remote resource."""
+    offenders = []
+    for path in sorted(ROOT.rglob("*")):
+        if path.suffix in SCAN_SUFFIXES and path.is_file() and not is_excluded(path):
+            for hit in online_references(path.read_text("utf-8", errors="replace")):
+                offenders.append(f"{path.relative_to(ROOT)}: {hit}")
+    assert offenders == []
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium on this machine"
+)
+
+
+@pytest.fixture
+def page():
+    """A real headless Chromium page; nothing outside 127.0.0.1 is reachable from it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        pg = browser.new_page()
+        # Abort any non-loopback request so a hidden remote load fails the test.
+        pg.route(
+            re.compile(r"^(?!https?://127\.0\.0\.1[:/]|about:|data:).*"),
+            lambda route: route.abort(),
+        )
+        pg.set_default_timeout(10_000)
+        yield pg
+        browser.close()
+
+
+@needs_chromium
+@pytest.mark.timeout(60)
+def test_vendored_builds_run_in_chromium(page):
+    """The three builds define io, Chart (at the listed version) and a UTF-8 qrcode."""
+    page.set_content("<!doctype html><meta charset=utf-8><body></body>")
+    for name in ("socket.io.min.js", "chart.umd.min.js", "qrcode.js", "qrcode_UTF8.js"):
+        page.add_script_tag(path=str(VENDOR / name))
+    got = page.evaluate(
+        """() => {
+            const qr = qrcode(0, 'M'); qr.addData('Đăng ký khai sinh'); qr.make();
+            return [typeof io, Chart.version, qr.getModuleCount(),
+                    qrcode.stringToBytes('Đ').length];
+        }"""
+    )
+    (chart_row,) = [r for r in ROWS if r["file"] == "chart.umd.min.js"]
+    assert got == ["function", chart_row["version"], 25, 2]
+
+
+@pytest.fixture
+def socketio_server():
+    """A python-socketio 5.x server on 127.0.0.1 serving static/ and answering 'hello'."""
+    import socketio
+    from werkzeug.serving import make_server
+
+    sio = socketio.Server(async_mode="threading")
+
+    @sio.on("hello")
+    def hello(sid, data):
+        """Echo back so the client proves a full round trip."""
+        return {"got": data}
+
+    def index(environ, start_response):
+        """Serve the one page that loads the vendored client from our own static/."""
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [
+            b'<!doctype html><script src="/static/vendor/socket.io.min.js"></script>'
+        ]
+
+    app = socketio.WSGIApp(sio, index, static_files={"/static": str(ROOT / "static")})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@needs_chromium
+@pytest.mark.timeout(60)
+def test_vendored_socketio_client_talks_to_python_socketio(page, socketio_server):
+    """The vendored client connects to python-socketio 5.x and gets an ack back."""
+    page.goto(socketio_server + "/")
+    reply = page.evaluate(
+        """(url) => new Promise((resolve, reject) => {
+            const s = io(url, {transports: ['polling'], reconnection: false});
+            s.on('connect_error', (e) => reject(String(e)));
+            s.on('connect', () => s.emit('hello', 'xin chào', (ack) => { s.close(); resolve(ack); }));
+        })""",
+        socketio_server,
+    )
+    assert reply == {"got": "xin chào"}
