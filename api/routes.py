@@ -1,0 +1,389 @@
+"""API room: HTTP routes. Each view checks who asks, calls the queue rules, then publishes."""
+
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, make_response, redirect, request
+
+import realtime
+import security
+import ticketing
+from models import Counter, Device, Field, Procedure, PriorityCategory, Ticket, utcnow
+from security import require
+
+from . import bp
+from .openapi import openapi_document
+from .validation import int_value, json_body, str_value
+
+STAFF = ("admin", "leader", "clerk")
+CLERKS = ("admin", "leader", "clerk")
+
+
+def _office_id() -> int:
+    """The caller's office (province users have none and cannot use office routes)."""
+    office_id = security.current_office_id()
+    if office_id is None:
+        raise security.Forbidden("Tài khoản không thuộc đơn vị nào.")
+    return office_id
+
+
+def status_url(ticket: Ticket) -> str:
+    """The citizen's phone page for a ticket (the QR code's content)."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    return f"{base.rstrip('/')}/t/{ticket.public_token}"
+
+
+def ticket_status(ticket: Ticket) -> dict:
+    """Public status of a ticket: number, field, state, people ahead, estimated wait, counter."""
+    office = ticketing.get_office(ticket.office_id)
+    ahead = ticketing.people_ahead(ticket)
+    payload = realtime.ticket_payload(ticket)
+    return {
+        "ticket": payload,
+        "number": ticket.display_number,
+        "field": {"id": ticket.field_id, "name": payload["field_name"]},
+        "state": ticket.state,
+        "people_ahead": ahead,
+        "position": ahead + 1 if ticket.state == "waiting" else 0,
+        "estimated_wait_s": ticketing.estimated_wait_seconds(ahead, ticket.field_id, office)
+        if ticket.state == "waiting" else 0,
+        "counter_number": payload["counter_number"],
+        "counter_name": payload["counter_name"],
+        "office": {"id": office.id, "name": office.name},
+        "rated": bool(ticket.state == "done" and _rated(ticket)),
+        "can_rate": bool(ticket.state == "done" and office.phone_rating and not _rated(ticket)),
+    }
+
+
+def _rated(ticket: Ticket) -> bool:
+    """Whether a ticket has a rating."""
+    from models import Rating
+
+    return Rating.select().where(Rating.ticket == ticket.id).exists()
+
+
+# --------------------------------------------------------------------------- session
+
+
+@bp.post("/api/session")
+def login():
+    """Log in with username and password; sets the session cookie."""
+    data = json_body()
+    user = security.login(str_value(data, "username", max_length=64), str_value(data, "password", max_length=200))
+    return jsonify(_session_payload(user))
+
+
+@bp.get("/api/session")
+def whoami():
+    """Who is logged in (and the CSRF token for cookie-authenticated writes)."""
+    if g.user is None and g.device is None:
+        raise security.Unauthorized("Chưa đăng nhập.")
+    if g.user is not None:
+        return jsonify(_session_payload(g.user))
+    return jsonify({"device": _device_payload(g.device), "csrf_token": security.csrf_token()})
+
+
+@bp.delete("/api/session")
+def logout():
+    """Log out."""
+    security.logout()
+    return jsonify({"ok": True})
+
+
+def _session_payload(user) -> dict:
+    """The logged-in user and which counters they may use."""
+    counters = Counter.select().where(Counter.office == user.office_id).order_by(Counter.number)
+    return {
+        "user": {"id": user.id, "username": user.username, "full_name": user.full_name, "role": user.role,
+                 "office_id": user.office_id},
+        "counters": [{"id": c.id, "number": c.number, "name": c.name} for c in counters
+                     if security.can_use_counter(user, c)],
+        "csrf_token": security.csrf_token(),
+    }
+
+
+def _device_payload(device: Device) -> dict:
+    """A device as it sees itself."""
+    return {"id": device.id, "kind": device.kind, "name": device.name, "office_id": device.office_id,
+            "counter_id": device.counter_id, "settings": device.settings}
+
+
+# --------------------------------------------------------------------------- public listing
+
+
+@bp.get("/api/fields")
+@require(roles=STAFF, devices=("kiosk", "display", "tablet"))
+def list_fields():
+    """Fields with people waiting and estimated wait, and whether tickets are issued now."""
+    office = ticketing.get_office(_office_id())
+    return jsonify({"fields": realtime.fields_payload(office), "opening": ticketing.opening_state(office)})
+
+
+@bp.get("/api/procedures")
+@require(roles=STAFF, devices=("kiosk", "display", "tablet"))
+def list_procedures():
+    """The public listing: each field's procedures, documents, legal time and fee."""
+    office_id = _office_id()
+    office = ticketing.get_office(office_id)
+    fields = []
+    for field in Field.for_office(office_id, active_only=True):
+        procedures = field.procedures.order_by(Procedure.sort_order, Procedure.id)
+        fields.append(
+            {
+                "id": field.id,
+                "name": field.name,
+                "procedures": [
+                    {"id": p.id, "name": p.name, "processing_time": p.processing_time, "fee": p.fee,
+                     "documents": [d for d in p.documents.splitlines() if d.strip()]}
+                    for p in procedures
+                ],
+            }
+        )
+    schedule = {k: getattr(office, k) for k in ("open_time", "close_time", "lunch_start", "lunch_end", "cutoff_time")}
+    schedule["working_days"] = office.working_days
+    return jsonify({"fields": fields, "schedule": schedule})
+
+
+@bp.get("/api/priority-categories")
+@require(roles=STAFF, devices=("kiosk",))
+def list_priority_categories():
+    """Priority categories a kiosk offers."""
+    categories = (
+        PriorityCategory.select()
+        .where((PriorityCategory.office == _office_id()) & (PriorityCategory.active == True))  # noqa: E712
+        .order_by(PriorityCategory.sort_order, PriorityCategory.id)
+    )
+    return jsonify({"categories": [{"code": c.code, "name": c.name, "name_en": c.name_en, "icon": c.icon}
+                                   for c in categories]})
+
+
+@bp.get("/api/snapshot")
+@require(roles=STAFF, devices=("kiosk", "display", "tablet"))
+def get_snapshot():
+    """The whole live state of the office (what a socket client receives on connect)."""
+    return jsonify(realtime.snapshot(_office_id()))
+
+
+# --------------------------------------------------------------------------- tickets
+
+
+@bp.post("/api/tickets")
+@require(roles=STAFF, devices=("kiosk",))
+def issue():
+    """Issue a ticket for a field (kiosk, or staff on a citizen's behalf)."""
+    data = json_body()
+    field_id = int_value(data, "field", minimum=1)
+    priority = data.get("priority")
+    if priority is not None and not isinstance(priority, str):
+        raise ticketing.Invalid("Trường “priority” phải là mã đối tượng ưu tiên.", fields={"priority": "string"})
+    client_ref = data.get("client_ref")
+    kiosk = g.device if g.device is not None and g.device.kind == "kiosk" else None
+    change = ticketing.issue_ticket(
+        _office_id(), field_id, priority=priority or None, kiosk=kiosk, client_ref=client_ref,
+        print_ticket=kiosk is not None and current_app.config.get("PRINTER", "none") != "none",
+    )
+    realtime.publish(change)
+    body = ticket_status(change.ticket)
+    body.update(public_token=change.ticket.public_token, status_url=status_url(change.ticket),
+                duplicate=change.duplicate)
+    return jsonify(body), 200 if change.duplicate else 201
+
+
+@bp.get("/api/tickets")
+@require(roles=STAFF)
+def list_tickets():
+    """Today's tickets of the office, optionally by state and field."""
+    office = ticketing.get_office(_office_id())
+    query = Ticket.select().where((Ticket.office == office.id) & (Ticket.day == ticketing.business_day(office)))
+    state = request.args.get("state")
+    if state:
+        query = query.where(Ticket.state.in_(state.split(",")))
+    field = request.args.get("field", type=int)
+    if field:
+        query = query.where(Ticket.field == field)
+    query = query.order_by(Ticket.priority.is_null(), Ticket.arrival_at, Ticket.id).limit(1000)
+    return jsonify({"tickets": [realtime.ticket_payload(t) for t in query]})
+
+
+@bp.get("/api/tickets/<int:ticket_id>")
+@require(roles=STAFF)
+def get_ticket(ticket_id):
+    """One ticket of the office with its history."""
+    ticket = ticketing.get_ticket(ticket_id, _office_id())
+    events = [{"kind": e.kind, "from": e.from_state, "to": e.to_state, "at": realtime.iso(e.at),
+               "counter_id": e.counter_id, "user_id": e.user_id} for e in ticket.events.order_by(ticket.events.model.id)]
+    return jsonify({"ticket": realtime.ticket_payload(ticket), "events": events})
+
+
+@bp.get("/api/tickets/status/<token>")
+def ticket_status_public(token):
+    """Public status for the citizen's phone: no login, unguessable token."""
+    ticket = Ticket.get_or_none(Ticket.public_token == token)
+    if ticket is None:
+        raise ticketing.NotFound("Không tìm thấy số thứ tự. Hãy kiểm tra lại mã QR.")
+    return jsonify(ticket_status(ticket))
+
+
+@bp.post("/api/tickets/status/<token>/rating")
+def rate_from_phone(token):
+    """A citizen rates their finished ticket from the phone page (if the office allows it)."""
+    ticket = Ticket.get_or_none(Ticket.public_token == token)
+    if ticket is None:
+        raise ticketing.NotFound("Không tìm thấy số thứ tự.")
+    data = json_body()
+    change = ticketing.rate(ticket.id, int_value(data, "level"), data.get("reasons") or [],
+                            str_value(data, "comment", required=False, max_length=1000), source="phone")
+    realtime.publish(change)
+    return jsonify({"ok": True, "rating": {"level": change.rating.level, "scale": change.rating.scale}}), 201
+
+
+TICKET_ACTIONS = {
+    "recall": ticketing.recall,
+    "start": ticketing.start,
+    "finish": ticketing.finish,
+    "no-show": ticketing.no_show,
+    "cancel": ticketing.cancel,
+    "reactivate": ticketing.reactivate,
+}
+COUNTER_BOUND = ("recall", "start", "finish", "no-show")
+
+
+@bp.post("/api/tickets/<int:ticket_id>/<any(recall,start,finish,'no-show',cancel,reactivate):action>")
+@require(roles=CLERKS)
+def ticket_action(ticket_id, action):
+    """Recall, start, finish, no-show, cancel or reactivate a ticket."""
+    office_id = _office_id()
+    ticket = ticketing.get_ticket(ticket_id, office_id)
+    if action in COUNTER_BOUND and ticket.counter_id:
+        security.check_counter_access(Counter.get_by_id(ticket.counter_id))
+    change = TICKET_ACTIONS[action](ticket_id, office_id=office_id, user=g.user)
+    realtime.publish(change)
+    return jsonify({"ticket": realtime.ticket_payload(change.ticket)})
+
+
+@bp.post("/api/tickets/<int:ticket_id>/transfer")
+@require(roles=CLERKS)
+def transfer(ticket_id):
+    """Transfer a ticket to another field and/or a named counter, keeping its place."""
+    office_id = _office_id()
+    data = json_body()
+    ticket = ticketing.get_ticket(ticket_id, office_id)
+    if ticket.counter_id:
+        security.check_counter_access(Counter.get_by_id(ticket.counter_id))
+    change = ticketing.transfer(
+        ticket_id,
+        field_id=int_value(data, "field", required=False, minimum=1),
+        counter_id=int_value(data, "counter", required=False, minimum=1),
+        note=str_value(data, "note", required=False, max_length=500),
+        office_id=office_id,
+        user=g.user,
+    )
+    realtime.publish(change)
+    return jsonify({"ticket": realtime.ticket_payload(change.ticket)})
+
+
+# --------------------------------------------------------------------------- counters
+
+
+def _my_counter(counter_id) -> Counter:
+    """A counter of the caller's office that the caller may use."""
+    counter = ticketing.get_counter(counter_id, _office_id())
+    security.check_counter_access(counter)
+    return counter
+
+
+@bp.get("/api/counters")
+@require(roles=STAFF, devices=("kiosk", "display", "tablet"))
+def list_counters():
+    """Counters of the office with state and current ticket."""
+    counters = Counter.select().where(Counter.office == _office_id()).order_by(Counter.number)
+    return jsonify({"counters": [realtime.counter_payload(c) for c in counters]})
+
+
+@bp.post("/api/counters/<int:counter_id>/call-next")
+@require(roles=CLERKS)
+def call_next(counter_id):
+    """Call the next ticket for this counter (409 queue_empty when nobody waits)."""
+    counter = _my_counter(counter_id)
+    change = ticketing.call_next(counter.id, user=g.user)
+    realtime.publish(change)
+    return jsonify({"ticket": realtime.ticket_payload(change.ticket), "counter": {"id": counter.id, "number": counter.number}})
+
+
+@bp.post("/api/counters/<int:counter_id>/call")
+@require(roles=CLERKS)
+def call_chosen(counter_id):
+    """Call a chosen waiting ticket to this counter."""
+    counter = _my_counter(counter_id)
+    data = json_body()
+    change = ticketing.call_ticket(counter.id, int_value(data, "ticket", minimum=1), user=g.user)
+    realtime.publish(change)
+    return jsonify({"ticket": realtime.ticket_payload(change.ticket), "counter": {"id": counter.id, "number": counter.number}})
+
+
+@bp.post("/api/counters/<int:counter_id>/<any(pause,resume,open,close):action>")
+@require(roles=CLERKS)
+def counter_state(counter_id, action):
+    """Pause (with a reason), resume, open or close a counter."""
+    counter = _my_counter(counter_id)
+    reason = ""
+    if action == "pause":
+        reason = str_value(json_body(), "reason", max_length=120)
+    state = {"pause": "paused", "resume": "open", "open": "open", "close": "closed"}[action]
+    change = ticketing.set_counter_state(counter.id, state, reason, office_id=counter.office_id, user=g.user)
+    realtime.publish(change)
+    return jsonify({"counter": realtime.counter_payload(change.counter)})
+
+
+# --------------------------------------------------------------------------- ratings
+
+
+@bp.post("/api/ratings")
+@require(devices=("tablet",))
+def rate():
+    """A tablet stores the citizen's rating of the ticket just finished at its counter."""
+    data = json_body()
+    reasons = data.get("reasons") or []
+    change = ticketing.rate(
+        int_value(data, "ticket", minimum=1),
+        int_value(data, "level"),
+        reasons,
+        str_value(data, "comment", required=False, max_length=1000),
+        counter_id=g.device.counter_id,
+        device=g.device,
+        source="tablet",
+    )
+    realtime.publish(change)
+    return jsonify({"ok": True, "rating": {"id": change.rating.id, "level": change.rating.level,
+                                           "scale": change.rating.scale}}), 201
+
+
+# --------------------------------------------------------------------------- documents and pairing
+
+
+@bp.get("/api/openapi.json")
+def openapi():
+    """The OpenAPI 3 document of this API."""
+    return jsonify(openapi_document())
+
+
+@bp.get("/api/health")
+def health():
+    """Liveness: the database answers."""
+    Ticket.select().limit(1).count()
+    return jsonify({"ok": True, "time": realtime.iso(utcnow())})
+
+
+DEVICE_HOME = {"kiosk": "/kiosk", "display": "/display", "tablet": "/rating"}
+
+
+@bp.get("/pair/<token>")
+def pair(token):
+    """Open a pairing link on the device: store its token in a long-lived cookie, go to its screen."""
+    device = security.device_from_token(token)
+    if device is None:
+        raise ticketing.NotFound("Liên kết ghép nối không hợp lệ hoặc đã bị thu hồi.")
+    response = make_response(redirect(DEVICE_HOME[device.kind]))
+    response.set_cookie(security.DEVICE_COOKIE, token, max_age=5 * 365 * 86400, httponly=True, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
+

@@ -1,0 +1,50 @@
+"""API room: reading and checking request bodies; bad input becomes a clear 400/422."""
+
+from __future__ import annotations
+
+from flask import request
+
+from ticketing import DomainError, Invalid
+
+
+def json_body(optional: bool = False) -> dict:
+    """The request's JSON object; 400 when the body is not a JSON object."""
+    if not request.data and optional:
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("Nội dung yêu cầu phải là một đối tượng JSON.", code="bad_request", status=400)
+    return data
+
+
+def int_value(data: dict, name: str, required: bool = True, minimum: int | None = None,
+              maximum: int | None = None) -> int | None:
+    """An integer field (bools refused), within bounds."""
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise Invalid(f"Thiếu trường “{name}”.", fields={name: "required"})
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(f"Trường “{name}” phải là số nguyên.", fields={name: "integer"})
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise Invalid(f"Trường “{name}” nằm ngoài giới hạn cho phép.", fields={name: "range"})
+    return value
+
+
+def str_value(data: dict, name: str, required: bool = True, max_length: int = 200,
+              default: str = "") -> str:
+    """A string field, stripped, within a length limit."""
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise Invalid(f"Thiếu trường “{name}”.", fields={name: "required"})
+        return default
+    if not isinstance(value, str):
+        raise Invalid(f"Trường “{name}” phải là chuỗi ký tự.", fields={name: "string"})
+    value = value.strip()
+    if required and not value:
+        raise Invalid(f"Trường “{name}” không được để trống.", fields={name: "required"})
+    if len(value) > max_length:
+        raise Invalid(f"Trường “{name}” dài quá {max_length} ký tự.", fields={name: "too_long"})
+    return value

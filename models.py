@@ -1,0 +1,484 @@
+"""Data room: peewee models, the database proxy, connection handling and query scopes.
+
+No Flask import here. Every row belongs to an office so one server can host many offices.
+Datetimes are stored as naive UTC; business days (``Ticket.day``) are local dates of the office.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import secrets
+from urllib.parse import parse_qs, urlparse
+
+from peewee import (
+    BooleanField,
+    CharField,
+    Check,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    SqliteDatabase,
+    TextField,
+    BlobField,
+)
+
+db = DatabaseProxy()
+
+SCHEMA_VERSION = 1
+
+TICKET_STATES = ("waiting", "called", "serving", "done", "no_show", "cancelled")
+OPEN_STATES = ("waiting", "called", "serving")
+ROLES = ("admin", "leader", "clerk", "province")
+DEVICE_KINDS = ("kiosk", "display", "tablet")
+COUNTER_STATES = ("open", "paused", "closed")
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time as naive UTC, the form stored in the database."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def new_token(nbytes: int = 24) -> str:
+    """Return an unguessable URL-safe token."""
+    return secrets.token_urlsafe(nbytes)
+
+
+class JSONField(TextField):
+    """A text column holding JSON."""
+
+    def db_value(self, value):
+        """Encode to JSON text."""
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def python_value(self, value):
+        """Decode from JSON text."""
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    """Base for every table."""
+
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Office(BaseModel):
+    """An office (đơn vị): UBND xã / Trung tâm Phục vụ hành chính công, with its settings."""
+
+    name = CharField(max_length=200)
+    address = CharField(max_length=300, default="")
+    logo = BlobField(null=True)
+    logo_type = CharField(max_length=40, default="")
+    timezone = CharField(max_length=64, default="Asia/Ho_Chi_Minh")
+    region = CharField(max_length=8, default="north", constraints=[Check("region in ('north','south')")])
+    open_time = CharField(max_length=5, default="07:30")
+    close_time = CharField(max_length=5, default="17:00")
+    lunch_start = CharField(max_length=5, default="11:30")
+    lunch_end = CharField(max_length=5, default="13:30")
+    cutoff_time = CharField(max_length=5, default="16:30")
+    # ISO weekdays the office works (1 = Monday ... 7 = Sunday).
+    working_days = JSONField(default=lambda: [1, 2, 3, 4, 5])
+    holidays = JSONField(default=list)  # ["YYYY-MM-DD", ...]
+    priority_ratio = IntegerField(default=2)  # max priority calls in a row while others wait
+    rating_levels = IntegerField(default=3)
+    rating_reasons = JSONField(
+        default=lambda: [
+            "Thái độ phục vụ",
+            "Thời gian chờ lâu",
+            "Hướng dẫn chưa rõ ràng",
+            "Phải bổ sung hồ sơ nhiều lần",
+            "Khác",
+        ]
+    )
+    rating_window_s = IntegerField(default=120)
+    phone_rating = BooleanField(default=True)
+    notices = TextField(default="")
+    ticket_footer = CharField(max_length=200, default="Xin cảm ơn quý công dân!")
+    default_service_s = IntegerField(default=300)
+    kiosk_ticket_seconds = IntegerField(default=15)
+    event_seq = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Field(BaseModel):
+    """A field (lĩnh vực) of procedures; each has its own number range per day."""
+
+    office = ForeignKeyField(Office, backref="fields", on_delete="CASCADE")
+    name = CharField(max_length=200)
+    name_en = CharField(max_length=200, default="")
+    code = CharField(max_length=16)
+    prefix = CharField(max_length=4, default="")
+    number_start = IntegerField(default=1)
+    daily_cap = IntegerField(null=True)
+    sort_order = IntegerField(default=0)
+    active = BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("office", "code"), True),)
+
+    @classmethod
+    def for_office(cls, office_id, active_only=False):
+        """Fields of an office in display order."""
+        query = cls.select().where(cls.office == office_id)
+        if active_only:
+            query = query.where(cls.active == True)  # noqa: E712
+        return query.order_by(cls.sort_order, cls.id)
+
+
+class Procedure(BaseModel):
+    """A procedure (thủ tục hành chính) as publicly listed."""
+
+    field = ForeignKeyField(Field, backref="procedures", on_delete="CASCADE")
+    name = CharField(max_length=300)
+    processing_time = CharField(max_length=200, default="")
+    fee = CharField(max_length=200, default="")
+    documents = TextField(default="")  # one document per line
+    sort_order = IntegerField(default=0)
+
+
+class User(BaseModel):
+    """A person who logs in: admin, leader, clerk, or province-level leader (no office)."""
+
+    office = ForeignKeyField(Office, backref="users", null=True, on_delete="CASCADE")
+    username = CharField(max_length=64, unique=True)
+    full_name = CharField(max_length=120, default="")
+    role = CharField(max_length=16)
+    password_hash = CharField(max_length=256)
+    active = BooleanField(default=True)
+    photo = BlobField(null=True)
+    failed_logins = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Counter(BaseModel):
+    """A counter (quầy) and the fields it serves."""
+
+    office = ForeignKeyField(Office, backref="counters", on_delete="CASCADE")
+    number = IntegerField()
+    name = CharField(max_length=120, default="")
+    state = CharField(max_length=8, default="closed")
+    pause_reason = CharField(max_length=120, default="")
+    state_since = DateTimeField(default=utcnow)
+    clerk = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+    class Meta:
+        indexes = ((("office", "number"), True),)
+
+    def field_ids(self):
+        """Ids of the fields this counter serves."""
+        return [cf.field_id for cf in CounterField.select().where(CounterField.counter == self.id)]
+
+
+class CounterField(BaseModel):
+    """Which fields a counter serves."""
+
+    counter = ForeignKeyField(Counter, on_delete="CASCADE")
+    field = ForeignKeyField(Field, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("counter", "field"), True),)
+
+
+class UserCounter(BaseModel):
+    """Which counters a clerk may use."""
+
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    counter = ForeignKeyField(Counter, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("user", "counter"), True),)
+
+
+class Device(BaseModel):
+    """A kiosk, display or tablet; tablets are bound to a counter. Token stored hashed."""
+
+    office = ForeignKeyField(Office, backref="devices", on_delete="CASCADE")
+    kind = CharField(max_length=8)
+    name = CharField(max_length=120, default="")
+    counter = ForeignKeyField(Counter, null=True, on_delete="SET NULL")
+    token_hash = CharField(max_length=64, unique=True)
+    settings = JSONField(default=dict)  # e.g. display filter {"counters": [..], "fields": [..]}
+    last_seen = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class PriorityCategory(BaseModel):
+    """A priority category (người cao tuổi, người khuyết tật, ...)."""
+
+    office = ForeignKeyField(Office, backref="priority_categories", on_delete="CASCADE")
+    code = CharField(max_length=32)
+    name = CharField(max_length=120)
+    name_en = CharField(max_length=120, default="")
+    icon = CharField(max_length=32, default="")
+    sort_order = IntegerField(default=0)
+    active = BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("office", "code"), True),)
+
+
+class DailySequence(BaseModel):
+    """Last number issued for a field on a business day; bumped with UPDATE ... RETURNING."""
+
+    field = ForeignKeyField(Field, on_delete="CASCADE")
+    day = DateField()
+    last_number = IntegerField()
+
+    class Meta:
+        indexes = ((("field", "day"), True),)
+
+
+class Ticket(BaseModel):
+    """A numbered ticket: one citizen's visit for one field."""
+
+    office = ForeignKeyField(Office, on_delete="CASCADE")
+    field = ForeignKeyField(Field, on_delete="CASCADE")
+    issued_field = ForeignKeyField(Field, on_delete="CASCADE", related_name="issued_tickets")
+    day = DateField()
+    number = IntegerField()
+    display_number = CharField(max_length=16)
+    priority = ForeignKeyField(PriorityCategory, null=True, on_delete="SET NULL")
+    state = CharField(max_length=10, default="waiting")
+    public_token = CharField(max_length=64, unique=True, default=new_token)
+    arrival_at = DateTimeField(default=utcnow)  # kept on transfer: the citizen's place
+    issued_at = DateTimeField(default=utcnow)
+    called_at = DateTimeField(null=True)
+    started_at = DateTimeField(null=True)
+    finished_at = DateTimeField(null=True)
+    counter = ForeignKeyField(Counter, null=True, on_delete="SET NULL")
+    target_counter = ForeignKeyField(
+        Counter, null=True, on_delete="SET NULL", related_name="transferred_in"
+    )
+    clerk = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    kiosk = ForeignKeyField(Device, null=True, on_delete="SET NULL")
+    recall_count = IntegerField(default=0)
+    transfer_count = IntegerField(default=0)
+    note = CharField(max_length=500, default="")
+    # The kiosk's own id for the request, so a retried or double-tapped request gets the same ticket.
+    client_ref = CharField(max_length=64, null=True)
+
+    class Meta:
+        indexes = (
+            (("issued_field", "day", "number"), True),
+            (("kiosk", "client_ref"), True),
+            (("office", "day", "state"), False),
+            (("field", "state", "arrival_at"), False),
+        )
+
+    @property
+    def is_priority(self) -> bool:
+        """True when the ticket carries a priority category."""
+        return self.priority_id is not None
+
+
+class TicketEvent(BaseModel):
+    """Append-only audit of every ticket transition: who, when, from, to."""
+
+    ticket = ForeignKeyField(Ticket, backref="events", on_delete="CASCADE")
+    office = ForeignKeyField(Office, on_delete="CASCADE")
+    kind = CharField(max_length=16)
+    from_state = CharField(max_length=10, null=True)
+    to_state = CharField(max_length=10)
+    counter = ForeignKeyField(Counter, null=True, on_delete="SET NULL")
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    device = ForeignKeyField(Device, null=True, on_delete="SET NULL")
+    at = DateTimeField(default=utcnow)
+    detail = JSONField(default=dict)
+
+    class Meta:
+        indexes = ((("office", "at"), False), (("counter", "kind", "at"), False))
+
+
+class Rating(BaseModel):
+    """A citizen's satisfaction rating of one finished ticket."""
+
+    ticket = ForeignKeyField(Ticket, unique=True, on_delete="CASCADE")
+    office = ForeignKeyField(Office, on_delete="CASCADE")
+    field = ForeignKeyField(Field, null=True, on_delete="SET NULL")
+    counter = ForeignKeyField(Counter, null=True, on_delete="SET NULL")
+    clerk = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    level = IntegerField()  # 1 = worst ... scale = best
+    scale = IntegerField()
+    reasons = JSONField(default=list)
+    comment = TextField(default="")
+    source = CharField(max_length=8, default="tablet")  # tablet | phone
+    device = ForeignKeyField(Device, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+
+class PrintJob(BaseModel):
+    """Persistent print queue: a worker sends pending jobs, retrying with back-off."""
+
+    office = ForeignKeyField(Office, on_delete="CASCADE")
+    ticket = ForeignKeyField(Ticket, null=True, on_delete="CASCADE")
+    kiosk = ForeignKeyField(Device, null=True, on_delete="SET NULL")
+    kind = CharField(max_length=8, default="ticket")  # ticket | test
+    state = CharField(max_length=10, default="pending")  # pending | printing | done | failed
+    attempts = IntegerField(default=0)
+    last_error = CharField(max_length=300, default="")
+    next_attempt_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utcnow)
+    printed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("state", "next_attempt_at"), False),)
+
+
+class PrinterStatus(BaseModel):
+    """Last known health of a printer: online and paper state."""
+
+    office = ForeignKeyField(Office, on_delete="CASCADE")
+    name = CharField(max_length=120, default="default")
+    online = BooleanField(default=False)
+    paper = CharField(max_length=8, default="unknown")  # ok | low | out | unknown
+    message = CharField(max_length=300, default="")
+    checked_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("office", "name"), True),)
+
+
+class AuditLog(BaseModel):
+    """Who changed which setting, when."""
+
+    office = ForeignKeyField(Office, null=True, on_delete="CASCADE")
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    action = CharField(max_length=64)
+    target = CharField(max_length=200, default="")
+    detail = JSONField(default=dict)
+    at = DateTimeField(default=utcnow)
+
+
+class VoiceClip(BaseModel):
+    """An office's own recording replacing a bundled announcement clip."""
+
+    office = ForeignKeyField(Office, on_delete="CASCADE")
+    key = CharField(max_length=64)
+    data = BlobField()
+    content_type = CharField(max_length=64)
+    uploaded_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("office", "key"), True),)
+
+
+class SchemaVersion(BaseModel):
+    """The schema version this database has been upgraded to."""
+
+    version = IntegerField()
+    applied_at = DateTimeField(default=utcnow)
+
+
+ALL_MODELS = [
+    Office,
+    Field,
+    Procedure,
+    User,
+    Counter,
+    CounterField,
+    UserCounter,
+    Device,
+    PriorityCategory,
+    DailySequence,
+    Ticket,
+    TicketEvent,
+    Rating,
+    PrintJob,
+    PrinterStatus,
+    AuditLog,
+    VoiceClip,
+    SchemaVersion,
+]
+
+
+def make_database(url: str):
+    """Build a peewee database from a URL: sqlite:///path or postgresql://..."""
+    parsed = urlparse(url)
+    if parsed.scheme in ("sqlite", ""):
+        path = parsed.path if parsed.scheme else url
+        if parsed.scheme and url.startswith("sqlite:///"):
+            path = url[len("sqlite:///") :]
+        return SqliteDatabase(
+            path,
+            autoconnect=False,
+            check_same_thread=False,
+            timeout=30,
+            pragmas={
+                "journal_mode": "wal",
+                "busy_timeout": 30000,
+                "foreign_keys": 1,
+                "synchronous": "normal",
+                "cache_size": -16000,
+            },
+        )
+    if parsed.scheme in ("postgres", "postgresql"):
+        from playhouse.pool import PooledPostgresqlDatabase
+
+        options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        return PooledPostgresqlDatabase(
+            parsed.path.lstrip("/"),
+            user=parsed.username,
+            password=parsed.password,
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or 5432,
+            autoconnect=False,
+            max_connections=int(options.pop("max_connections", 32)),
+            stale_timeout=300,
+            timeout=30,
+            **options,
+        )
+    raise ValueError(f"Unsupported DATABASE_URL scheme: {parsed.scheme!r}")
+
+
+def is_sqlite() -> bool:
+    """True when the bound database is SQLite."""
+    return isinstance(db.obj, SqliteDatabase)
+
+
+def write_transaction():
+    """A write transaction: BEGIN IMMEDIATE on SQLite (take the write lock up front)."""
+    if is_sqlite():
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
+
+
+@contextlib.contextmanager
+def connection():
+    """Open a connection for this thread/greenlet if none is open; close only what we opened."""
+    opened = db.is_closed()
+    if opened:
+        db.connect()
+    try:
+        yield db
+    finally:
+        if opened and not db.is_closed():
+            db.close()
+
+
+def create_tables() -> None:
+    """Create every table that does not exist and record the schema version."""
+    with connection():
+        db.create_tables(ALL_MODELS, safe=True)
+        if not SchemaVersion.select().exists():
+            SchemaVersion.create(version=SCHEMA_VERSION)
+
+
+def bump_event_seq(office_id: int, count: int = 1) -> int:
+    """Reserve ``count`` event sequence numbers for an office; returns the last one."""
+    with write_transaction():
+        p = db.obj.param
+        cursor = db.execute_sql(
+            f"UPDATE office SET event_seq = event_seq + {p} WHERE id = {p} RETURNING event_seq",
+            (count, office_id),
+        )
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
