@@ -36,7 +36,7 @@ import security  # noqa: E402
 import ticketing  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent
-ROOMS = ("api", "kiosk", "display", "counter", "rating", "admin")
+ROOMS = ("api", "kiosk", "display", "counter", "rating", "admin", "reports")
 log = logging.getLogger("motcua")
 
 
