@@ -71,7 +71,8 @@ LETTER_NAMES = {
     "Z": "dét",
 }
 LETTER_KEYS = {
-    letter: "chu_dd" if letter == "Đ" else "chu_" + letter.lower() for letter in LETTER_NAMES
+    letter: "chu_dd" if letter == "Đ" else "chu_" + letter.lower()
+    for letter in LETTER_NAMES
 }
 
 
@@ -211,7 +212,9 @@ def ticket_number_clip_keys(display_number):
 def ticket_number_words(display_number: str, region="north") -> str:
     """Return a ticket code in words: letters by name, digits as one number ("a mười hai")."""
     _check_region(region)
-    return " ".join(CLIP_TEXT[key][region] for key in ticket_number_clip_keys(display_number))
+    return " ".join(
+        CLIP_TEXT[key][region] for key in ticket_number_clip_keys(display_number)
+    )
 
 
 def _sentence(number_part, counter_part, region):

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Run as a file, Python puts scripts/ first on sys.path, not the repository.
 sys.path.insert(0, str(ROOT))
 
-from display import voice  # noqa: E402
+from display import voice
 
 SOUNDS = ROOT / "static" / "sounds"
 MANIFEST = SOUNDS / "clips.json"
@@ -45,7 +45,7 @@ CHIME_TONES = [[659.25, 0.45], [523.25, 0.8]]
 
 def run(args):
     """Run a command, failing loudly with its stderr."""
-    done = subprocess.run(args, capture_output=True, text=True)
+    done = subprocess.run(args, check=False, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr}")
     return done.stdout
@@ -86,7 +86,18 @@ def make_voice_clip(text, espeak_voice, target, workdir):
     """Speak text with espeak-ng and encode it trimmed to target."""
     wav = Path(workdir) / "speech.wav"
     # Hyphens in letter names ("e-lờ") are spelling, not pauses.
-    run(["espeak-ng", "-v", espeak_voice, "-s", str(SPEED), "-w", str(wav), text.replace("-", " ")])
+    run(
+        [
+            "espeak-ng",
+            "-v",
+            espeak_voice,
+            "-s",
+            str(SPEED),
+            "-w",
+            str(wav),
+            text.replace("-", " "),
+        ]
+    )
     encode([str(wav)], target, VOICE_EFFECTS)
 
 
@@ -139,7 +150,11 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as workdir:
         for path, (text, espeak_voice) in wanted.items():
             target = static / path
-            if unchanged_settings and target.exists() and previous["clips"].get(path) == text:
+            if (
+                unchanged_settings
+                and target.exists()
+                and previous["clips"].get(path) == text
+            ):
                 kept += 1
                 continue
             if espeak_voice is None:
@@ -159,10 +174,14 @@ def main(argv=None):
         "settings": current,
         "clips": {path: text for path, (text, _) in sorted(wanted.items())},
     }
-    MANIFEST.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    MANIFEST.write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     total = sum((static / path).stat().st_size for path in wanted)
     print(f"{versions['espeak_ng']} / {versions['sox']}")
-    print(f"made {made}, kept {kept}, removed {removed}; {len(wanted)} clips, {total / 1024:.0f} KiB")
+    print(
+        f"made {made}, kept {kept}, removed {removed}; {len(wanted)} clips, {total / 1024:.0f} KiB"
+    )
 
 
 if __name__ == "__main__":
