@@ -231,12 +231,13 @@
       const voice = this.options.mode === "clips" || !item.words ? null : await this._vietnameseVoice();
       const first = await this._playClip(chime);
       if (first === "blocked" || first === "muted" || first === "stopped") return first;
-      if (voice) {
+      if (voice && !this.muted) {
         const spoken = await this._speak(item.words, voice);
         if (spoken === "blocked" || spoken === "muted" || spoken === "stopped") return spoken;
         if (spoken === "ok") return "speech";
         // The voice failed (an online voice with no network, say): fall back to the clips.
       }
+      if (this.muted) return "muted";
       for (const url of clips) {
         // A missing clip is skipped rather than stalling the queue behind it.
         const result = await this._playClip(url);
@@ -246,6 +247,8 @@
     }
 
     async _playClip(url) {
+      // Muting between two clips must stop the rest of the sentence too.
+      if (this.muted) return "muted";
       this._emit("clipstart", { url });
       const result = await this._playUrl(url, false);
       if (result === "blocked") this._setBlocked();

@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from display import voice
 
@@ -196,27 +195,26 @@ def test_bundled_sounds_stay_small():
     assert 0 < total < 2_000_000
 
 
-# --- static/js/announcer.js in a real Chromium -------------------------------------------
+# --- static/js/announcer.js in a real Chromium (conftest's session `browser`) ----------
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ALLOW = "--autoplay-policy=no-user-gesture-required"
 REQUIRE_GESTURE = "--autoplay-policy=user-gesture-required"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGE = b"<!doctype html><meta charset=utf-8><title>announcer</title><script src=/static/js/announcer.js></script>"
 # Announces from the page's own script: Playwright's evaluate() counts as a user gesture,
 # so only a call made without it meets the autoplay policy the way a display screen does.
-AUTOSTART = b"""<script>
+AUTOSTART = """<script>
   window.blockedMessages = [];
   addEventListener("motcua:audio-blocked", (e) => blockedMessages.push(e.detail.message));
   window.a = new MotcuaAnnouncer({voiceWaitMs: 50});
-  window.done = a.announce({text: "s\xe1\xbb\x91 2", clips: ["chime", "hai"]});
-</script>"""
+  window.done = a.announce({text: "số 2", clips: ["chime", "hai"]});
+</script>""".encode()
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serve the repository's static/ plus a blank page that loads announcer.js."""
+    """Serve the repository's files plus a blank page that loads announcer.js."""
 
     def do_GET(self):
-        """Answer "/" with the test page, anything else from the repository."""
+        """Answer "/" (and "/autostart") with the test page, anything else from disk."""
         if self.path in ("/", "/autostart"):
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -242,19 +240,14 @@ def base_url():
     thread.join(5)
 
 
-@pytest.fixture(scope="module")
-def playwright():
-    """Start Playwright once for the module."""
-    with sync_playwright() as running:
-        yield running
-
-
-def _open(playwright, base_url, policy):
-    """Launch Chromium with an autoplay policy and open the announcer page."""
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[policy])
-    page = browser.new_page()
-    page.goto(base_url + "/")
-    return browser, page
+@pytest.fixture
+def page(browser, base_url):
+    """A fresh page on the announcer test page (autoplay allowed, as on a display box)."""
+    context = browser.new_context()
+    opened = context.new_page()
+    opened.goto(base_url + "/")
+    yield opened
+    context.close()
 
 
 # Each call: chime + one short word, so a test plays a few seconds of real audio at most.
@@ -269,18 +262,12 @@ RUN_TWO = """async () => {
 }"""
 
 
-def test_announcer_plays_calls_one_after_another(playwright, base_url):
+@pytest.mark.browser
+def test_announcer_plays_calls_one_after_another(page):
     """Two calls play chime and clips in order, each clip ending before the next starts."""
-    browser, page = _open(playwright, base_url, ALLOW)
-    try:
-        outcome = page.evaluate(RUN_TWO)
-    finally:
-        browser.close()
-    chime, hai, ba = (
-        "/static/sounds/chime.ogg",
-        "/static/sounds/vi/hai.ogg",
-        "/static/sounds/vi/ba.ogg",
-    )
+    outcome = page.evaluate(RUN_TWO)
+    chime = "/static/sounds/chime.ogg"
+    hai, ba = "/static/sounds/vi/hai.ogg", "/static/sounds/vi/ba.ogg"
     assert outcome["results"] == ["clips", "clips"]
     assert outcome["log"] == ["số 2", "số 3"]
     assert outcome["events"] == [
@@ -289,55 +276,49 @@ def test_announcer_plays_calls_one_after_another(playwright, base_url):
     ]  # fmt: skip
 
 
-def test_announcer_uses_office_clip_urls(playwright, base_url):
+@pytest.mark.browser
+def test_announcer_uses_office_clip_urls(page):
     """A clipUrl function replaces the bundled URL of each key."""
-    browser, page = _open(playwright, base_url, ALLOW)
-    try:
-        urls = page.evaluate("""async () => {
-          const a = new MotcuaAnnouncer({voiceWaitMs: 50, muted: true,
-                                         clipUrl: (k) => "/voice/7/" + k});
-          return [a.clipUrl("chime"), a.clipUrl("hai")];
-        }""")
-    finally:
-        browser.close()
+    urls = page.evaluate("""() => {
+      const a = new MotcuaAnnouncer({clipUrl: (k) => "/voice/7/" + k});
+      return [a.clipUrl("chime"), a.clipUrl("hai")];
+    }""")
     assert urls == ["/voice/7/chime", "/voice/7/hai"]
 
 
-def test_muted_announcer_logs_without_sound(playwright, base_url):
+@pytest.mark.browser
+def test_muted_announcer_logs_without_sound(page):
     """Muted calls pass through the queue and the log without playing a clip."""
-    browser, page = _open(playwright, base_url, ALLOW)
-    try:
-        outcome = page.evaluate("""async () => {
-          const a = new MotcuaAnnouncer({muted: true});
-          let clips = 0;
-          a.on("clipstart", () => { clips += 1; });
-          const via = await a.announce({text: "số 9", clips: ["chime", "chin"]});
-          return {via, clips, log: a.log};
-        }""")
-    finally:
-        browser.close()
+    outcome = page.evaluate("""async () => {
+      const a = new MotcuaAnnouncer({muted: true});
+      let clips = 0;
+      a.on("clipstart", () => { clips += 1; });
+      const via = await a.announce({text: "số 9", clips: ["chime", "chin"]});
+      return {via, clips, log: a.log};
+    }""")
     assert outcome == {"via": "muted", "clips": 0, "log": ["số 9"]}
 
 
-def test_blocked_autoplay_is_reported_then_resumed_by_a_click(playwright, base_url):
+@pytest.mark.browser
+def test_blocked_autoplay_is_reported_then_resumed_by_a_click(browser, base_url):
     """Without a gesture the page is told audio is blocked; a click plays the waiting call."""
-    browser = playwright.chromium.launch(
+    # A second Chromium from the same Playwright, with the stock "needs a click" policy.
+    strict = browser.browser_type.launch(
         executable_path=CHROMIUM, args=[REQUIRE_GESTURE]
     )
     try:
-        page = browser.new_page()
+        page = strict.new_page()
         page.goto(base_url + "/autostart")
         page.wait_for_function("blockedMessages.length === 1", timeout=5000)
-        before = page.evaluate(
-            "({log: a.log.slice(), blocked: a.blocked, msg: blockedMessages[0]})"
-        )
+        before = page.evaluate("({log: a.log.slice(), blocked: a.blocked})")
+        message = page.evaluate("blockedMessages[0]")
         page.mouse.click(10, 10)
         via = page.evaluate("done")
         after = page.evaluate("({log: a.log.slice(), blocked: a.blocked})")
     finally:
-        browser.close()
-    assert before["log"] == [] and before["blocked"] is True
-    assert "--autoplay-policy=no-user-gesture-required" in before["msg"]
+        strict.close()
+    assert before == {"log": [], "blocked": True}
+    assert "--autoplay-policy=no-user-gesture-required" in message
     assert via == "clips"
     assert after == {"log": ["số 2"], "blocked": False}
 
@@ -356,25 +337,19 @@ FAKE_VIETNAMESE_VOICE = """
 """
 
 
-def test_announcer_speaks_words_after_the_chime_with_a_vietnamese_voice(
-    playwright, base_url
-):
+@pytest.mark.browser
+def test_announcer_speaks_words_after_the_chime_with_a_vietnamese_voice(page):
     """With a "vi" voice the chime plays, then the words are spoken, not the clips."""
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[ALLOW])
-    try:
-        page = browser.new_page()
-        page.add_init_script(FAKE_VIETNAMESE_VOICE)
-        page.goto(base_url + "/")
-        outcome = page.evaluate("""async () => {
-          const a = new MotcuaAnnouncer({});
-          let chimeEnd = null; const urls = [];
-          a.on("clipend", (d) => { urls.push(d.url); chimeEnd = performance.now(); });
-          const via = await a.announce({text: "1012", words: "một nghìn không trăm mười hai",
-                                        clips: ["chime", "mot", "nghin"]});
-          return {via, urls, spoken, spokeAfterChime: spoken[0].at >= chimeEnd};
-        }""")
-    finally:
-        browser.close()
+    page.add_init_script(FAKE_VIETNAMESE_VOICE)
+    page.reload()
+    outcome = page.evaluate("""async () => {
+      const a = new MotcuaAnnouncer({});
+      let chimeEnd = null; const urls = [];
+      a.on("clipend", (d) => { urls.push(d.url); chimeEnd = performance.now(); });
+      const via = await a.announce({text: "1012", words: "một nghìn không trăm mười hai",
+                                    clips: ["chime", "mot", "nghin"]});
+      return {via, urls, spoken, spokeAfterChime: spoken[0].at >= chimeEnd};
+    }""")
     assert outcome["via"] == "speech"
     assert outcome["urls"] == ["/static/sounds/chime.ogg"]
     assert [s["words"] for s in outcome["spoken"]] == ["một nghìn không trăm mười hai"]
