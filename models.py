@@ -241,7 +241,7 @@ class Ticket(BaseModel):
 
     office = ForeignKeyField(Office, on_delete="CASCADE")
     field = ForeignKeyField(Field, on_delete="CASCADE")
-    issued_field = ForeignKeyField(Field, on_delete="CASCADE", related_name="issued_tickets")
+    issued_field = ForeignKeyField(Field, on_delete="CASCADE", backref="issued_tickets")
     day = DateField()
     number = IntegerField()
     display_number = CharField(max_length=16)
@@ -255,7 +255,7 @@ class Ticket(BaseModel):
     finished_at = DateTimeField(null=True)
     counter = ForeignKeyField(Counter, null=True, on_delete="SET NULL")
     target_counter = ForeignKeyField(
-        Counter, null=True, on_delete="SET NULL", related_name="transferred_in"
+        Counter, null=True, on_delete="SET NULL", backref="transferred_in"
     )
     clerk = ForeignKeyField(User, null=True, on_delete="SET NULL")
     kiosk = ForeignKeyField(Device, null=True, on_delete="SET NULL")

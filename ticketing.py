@@ -159,6 +159,7 @@ def opening_state(office: Office, now: dt.datetime | None = None) -> dict:
     """Whether tickets can be issued now; if not, why and when the office opens again."""
     local = local_now(office, now)
     today = local.date()
+    minute = local.time().replace(second=0, microsecond=0)  # the cut-off minute itself still issues
     holidays = set(office.holidays or [])
     days = set(office.working_days or [])
     open_t, cutoff_t = _hhmm(office.open_time), _hhmm(office.cutoff_time)
@@ -178,15 +179,15 @@ def opening_state(office: Office, now: dt.datetime | None = None) -> dict:
     if today.isoweekday() not in days:
         return {"open": False, "reason": "day_off", "message": "Hôm nay không phải ngày làm việc.",
                 "next_open": next_open(today + dt.timedelta(days=1)), "hours": hours}
-    if local.time() < open_t:
+    if minute < open_t:
         return {"open": False, "reason": "not_yet_open",
                 "message": f"Chưa đến giờ làm việc. Bắt đầu cấp số lúc {office.open_time}.",
                 "next_open": {"date": today.isoformat(), "time": office.open_time}, "hours": hours}
-    if local.time() >= cutoff_t:
+    if minute > cutoff_t:
         return {"open": False, "reason": "after_cutoff",
                 "message": f"Đã hết giờ cấp số hôm nay (sau {office.cutoff_time}).",
                 "next_open": next_open(today + dt.timedelta(days=1)), "hours": hours}
-    lunch = _hhmm(office.lunch_start) <= local.time() < _hhmm(office.lunch_end)
+    lunch = _hhmm(office.lunch_start) <= minute < _hhmm(office.lunch_end)
     return {"open": True, "reason": "lunch" if lunch else "open", "message": "", "hours": hours,
             "lunch": lunch, "next_open": None}
 

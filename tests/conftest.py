@@ -32,6 +32,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "mat-khau-thu-123"
+_PASSWORD_HASH = security.hash_password(PASSWORD)  # hashing is slow on purpose: do it once
 _seq = itertools.count(1)
 
 
@@ -167,7 +168,7 @@ def make_counter(office, fields=(), **overrides) -> Counter:
 def make_user(office, role="clerk", counters=(), username=None, **overrides) -> User:
     """A user with PASSWORD, assigned to ``counters``."""
     values = dict(office=office, username=username or f"user{next(_seq)}", full_name="Nguyễn Văn Thử",
-                  role=role, password_hash=security.hash_password(PASSWORD))
+                  role=role, password_hash=_PASSWORD_HASH)
     values.update(overrides)
     user = User.create(**values)
     for counter in counters:
