@@ -1,0 +1,105 @@
+"""Printing room: thermal queue tickets (image, ESC/POS, transports, persistent print queue).
+
+Data flows one way: ticketing commits a ticket, then the caller queues it here; a background
+worker renders, encodes and sends it, and tells the caller what changed. Nothing here imports
+Flask or Socket.IO, and rendering/encoding never reads the database (the caller's
+`build_data(job)` hands over a TicketPrint).
+
+Public API
+----------
+Data and rendering (kiosk/printing/render.py)
+    TicketPrint(*, office_name, field_name, display_number, priority_name=None,
+                issued_at_local="", people_ahead=None, estimated_wait_min=None,
+                status_url="", footer="", logo=None, english=True)      frozen dataclass
+    render_ticket(data, paper_mm=80, width=None) -> PIL.Image (mode "1", 576 / 384 dots wide)
+    render_test_page(paper_mm=80, width=None, printed_at="") -> PIL.Image
+    ticket_print_from(ticket, office, field, priority=None, *, people_ahead,
+                      estimated_wait_min, status_url) -> TicketPrint   (attributes only)
+    format_local_time(utc_naive, tz_name="Asia/Ho_Chi_Minh") -> "HH:MM dd/mm/yyyy"
+    paper_dots(paper_mm) -> int
+
+ESC/POS (kiosk/printing/encode.py, python-escpos Dummy)
+    encode_ticket(image, profile=None, cut=True) -> bytes   ESC @, GS v 0 bands, feed + cut
+    ticket_bytes(data, paper_mm=80, profile=None) -> bytes  render + encode
+    build_test_page(paper_mm=80, profile=None, printed_at="") -> bytes
+    printable_width(paper_mm=80, profile=None) -> int; profile_names() -> list[str]
+    Unknown profile names raise ValueError.
+
+Transports (kiosk/printing/transport.py)
+    open_printer(url, timeout=5.0, *, profile=None, paper_mm=80, name="default") -> Printer
+        url: network://host:9100[?status=0] | usb://0x04b8:0x0202 |
+             serial:///dev/ttyUSB0?baudrate=19200 | file:///dev/usb/lp0 | cups://queue | none
+        (+ ?profile=TM-T88V&paper=58&name=...). Malformed -> ValueError naming the setting.
+    Printer.send(data: bytes) -> None         raises PrinterError within the timeout
+    Printer.status() -> {"online": bool, "paper": "ok|low|out|unknown", "message": str}
+    Printer.enabled (False for none), .name, .profile, .paper_mm, .close()
+
+Print queue (kiosk/printing/jobs.py; uses models.connection / models.write_transaction)
+    enqueue(ticket_id, *, kiosk_id=None, now=None) -> job id         call after commit
+    enqueue_test(office_id, *, kiosk_id=None, now=None) -> job id
+    process_pending(printer, build_data, now=None, *, office_id=None, kiosk_id=None,
+                    limit=10, max_attempts=6, max_age_s=180) -> list[JobResult]
+        build_data(job: PrintJob) -> TicketPrint; sends outside transactions; on failure the
+        job goes back to pending with back-off 2, 4, 8 ... 60 s, or failed.
+    poll_status(printer, office_id, now=None) -> StatusPoll  (truthy when online/paper changed;
+        .status, .previous)
+    record_status(office_id, name, status, now=None) -> StatusPoll
+    run_worker(stop_event, printer, build_data, *, office_id=None, interval=1.0,
+               status_interval=15.0, on_jobs=None, on_status=None) -> None
+        loop for socketio.start_background_task; on_jobs(list[JobResult]),
+        on_status(office_id, StatusPoll) are where the caller emits.
+"""
+
+from .encode import (
+    build_test_page,
+    encode_ticket,
+    printable_width,
+    profile_names,
+    ticket_bytes,
+)
+from .jobs import (
+    JobResult,
+    StatusPoll,
+    backoff_seconds,
+    enqueue,
+    enqueue_test,
+    poll_status,
+    process_pending,
+    record_status,
+    run_worker,
+)
+from .render import (
+    TicketPrint,
+    format_local_time,
+    paper_dots,
+    render_test_page,
+    render_ticket,
+    ticket_print_from,
+)
+from .transport import Printer, PrinterError, open_printer
+
+__all__ = [
+    "JobResult",
+    "Printer",
+    "PrinterError",
+    "StatusPoll",
+    "TicketPrint",
+    "backoff_seconds",
+    "build_test_page",
+    "encode_ticket",
+    "enqueue",
+    "enqueue_test",
+    "format_local_time",
+    "open_printer",
+    "paper_dots",
+    "poll_status",
+    "printable_width",
+    "process_pending",
+    "profile_names",
+    "record_status",
+    "render_test_page",
+    "render_ticket",
+    "run_worker",
+    "ticket_bytes",
+    "ticket_print_from",
+]
