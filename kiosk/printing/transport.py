@@ -172,15 +172,17 @@ class NetworkPrinter(Printer):
         self.reads_status = query_status
 
     def _connect(self, deadline: _Deadline) -> Network:
-        """Open a python-escpos Network printer within the deadline."""
-        printer = Network(self.host, self.port, timeout=deadline.left(), profile=self.profile)
+        """A python-escpos Network printer on a socket connected within the deadline."""
+        # Connect here rather than with Network.open(): on a refused connection that method
+        # drops its socket without closing it (a ResourceWarning, and an fd until GC).
         try:
-            printer.open()
-        except DeviceNotFoundError as exc:
-            cause = exc.__context__ or exc  # the OSError python-escpos caught
+            sock = socket.create_connection((self.host, self.port), timeout=deadline.left())
+        except OSError as exc:
             raise PrinterError(
-                f"Không kết nối được máy in {self.host}:{self.port} ({cause})"
+                f"Không kết nối được máy in {self.host}:{self.port} ({exc})"
             ) from exc
+        printer = Network(self.host, self.port, timeout=self.timeout, profile=self.profile)
+        printer.device = sock
         return printer
 
     @staticmethod
