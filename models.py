@@ -29,7 +29,7 @@ from peewee import (
 
 db = DatabaseProxy()
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3  # each step above 1 is in migrations.py
 
 TICKET_STATES = ("waiting", "called", "serving", "done", "no_show", "cancelled")
 OPEN_STATES = ("waiting", "called", "serving")
@@ -72,6 +72,8 @@ class Office(BaseModel):
     """An office (đơn vị): UBND xã / Trung tâm Phục vụ hành chính công, with its settings."""
 
     name = CharField(max_length=200)
+    # Administrative unit code (mã đơn vị): names the office across databases and in province reports.
+    code = CharField(max_length=16, default="")
     address = CharField(max_length=300, default="")
     logo = BlobField(null=True)
     logo_type = CharField(max_length=40, default="")
@@ -313,6 +315,9 @@ class Rating(BaseModel):
     device = ForeignKeyField(Device, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
 
+    class Meta:
+        indexes = ((("office", "created_at"), False),)
+
 
 class PrintJob(BaseModel):
     """Persistent print queue: a worker sends pending jobs, retrying with back-off."""
@@ -464,11 +469,10 @@ def connection():
 
 
 def create_tables() -> None:
-    """Create every table that does not exist and record the schema version."""
-    with connection():
-        db.create_tables(ALL_MODELS, safe=True)
-        if not SchemaVersion.select().exists():
-            SchemaVersion.create(version=SCHEMA_VERSION)
+    """Create the schema on an empty database, or upgrade an existing one (migrations.py)."""
+    import migrations  # imported here: migrations imports this module
+
+    migrations.upgrade()
 
 
 def bump_event_seq(office_id: int, count: int = 1) -> int:

@@ -1,0 +1,128 @@
+"""Migrations room: versioned schema steps that work on SQLite and PostgreSQL.
+
+``models.create_tables()`` calls :func:`upgrade`. A fresh database gets every table at
+``models.SCHEMA_VERSION``. An existing one runs each step numbered above its recorded version,
+in order, inside one transaction and under a lock, so several server processes starting at the
+same moment upgrade once and a failed step leaves the database as it was (DDL is transactional
+on both engines). Each applied step appends a ``schema_version`` row (the history).
+
+Adding a column to a model = bump ``models.SCHEMA_VERSION`` and add a step here; the tests in
+tests/migrations check that an upgraded database has exactly the columns of a fresh one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from peewee import CharField, fn
+from playhouse.migrate import SchemaMigrator, migrate
+
+import models
+from models import ALL_MODELS, SCHEMA_VERSION, SchemaVersion, db
+
+log = logging.getLogger(__name__)
+
+# Key of the transaction-level advisory lock that serialises upgrades on PostgreSQL ("motcua").
+UPGRADE_LOCK_KEY = 0x6D6F74637561
+
+
+def _columns(table: str) -> set[str]:
+    """Column names of a table."""
+    return {column.name for column in db.get_columns(table)}
+
+
+def _indexes(table: str) -> set[str]:
+    """Index names of a table."""
+    return {index.name for index in db.get_indexes(table)}
+
+
+def add_column(migrator: SchemaMigrator, table: str, name: str, field, sqlite_ddl: str) -> None:
+    """Add a NOT NULL column with a default, keeping every row.
+
+    On SQLite, playhouse's add_column would rebuild the table to add NOT NULL, and with
+    foreign keys on, dropping the old ``office`` table cascades into every child table. SQLite
+    accepts NOT NULL with a constant default in a plain ALTER TABLE, so that is used instead.
+    """
+    if name in _columns(table):
+        return
+    if models.is_sqlite():
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {sqlite_ddl}')
+    else:
+        migrate(migrator.add_column(table, name, field))
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def step_2_office_code(migrator: SchemaMigrator) -> None:
+    """Office.code: the office's administrative unit code (mã đơn vị).
+
+    It names an office across databases (moving SQLite -> PostgreSQL) and in province reports.
+    """
+    add_column(migrator, "office", "code", CharField(max_length=16, default=""),
+               "VARCHAR(16) NOT NULL DEFAULT ''")
+
+
+def step_3_rating_office_index(migrator: SchemaMigrator) -> None:
+    """Index rating(office_id, created_at): daily and province satisfaction figures read by it."""
+    if "rating_office_id_created_at" not in _indexes("rating"):
+        migrate(migrator.add_index("rating", ("office_id", "created_at"), False))
+
+
+STEPS = [
+    (2, step_2_office_code),
+    (3, step_3_rating_office_index),
+]
+
+
+# --------------------------------------------------------------------------- running
+
+
+@contextlib.contextmanager
+def _upgrade_lock():
+    """One transaction holding the upgrade lock: advisory lock on PostgreSQL, the write lock on SQLite."""
+    if models.is_sqlite():
+        with db.atomic("IMMEDIATE"):
+            yield
+    else:
+        with db.atomic():
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (UPGRADE_LOCK_KEY,))
+            yield
+
+
+def current_version() -> int:
+    """The schema version recorded in the database (0 for an empty database)."""
+    tables = set(db.get_tables())
+    if "office" not in tables:
+        return 0
+    if "schema_version" not in tables:
+        return 1  # version 1 created every table at once; nothing older was ever released
+    return SchemaVersion.select(fn.MAX(SchemaVersion.version)).scalar() or 1
+
+
+def upgrade() -> int:
+    """Create or upgrade the schema to ``models.SCHEMA_VERSION``; returns the version reached."""
+    assert [n for n, _ in STEPS] == list(range(2, SCHEMA_VERSION + 1)), "steps must be 2..SCHEMA_VERSION"
+    with models.connection(), _upgrade_lock():
+        version = current_version()
+        if version == 0:
+            db.create_tables(ALL_MODELS)
+            SchemaVersion.create(version=SCHEMA_VERSION)
+            return SCHEMA_VERSION
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"Database schema is version {version}, newer than this code ({SCHEMA_VERSION}): "
+                "update the program before serving this database."
+            )
+        migrator = SchemaMigrator.from_database(db.obj)
+        for number, step in STEPS:
+            if number > version:
+                log.info("Schema upgrade step %s: %s", number, step.__doc__.splitlines()[0])
+                step(migrator)
+                SchemaVersion.create(version=number)
+        # Tables added since (new models) are created whole; existing ones are left alone.
+        db.create_tables(ALL_MODELS, safe=True)
+        if not SchemaVersion.select().exists():
+            SchemaVersion.create(version=SCHEMA_VERSION)
+    return SCHEMA_VERSION
