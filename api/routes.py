@@ -369,8 +369,10 @@ def openapi():
 @bp.get("/api/health")
 def health():
     """Liveness: the database answers."""
+    import background  # here: only health reports on it
+
     Ticket.select().limit(1).count()
-    return jsonify({"ok": True, "time": realtime.iso(utcnow())})
+    return jsonify({"ok": True, "time": realtime.iso(utcnow()), "background": background.status()})
 
 
 DEVICE_HOME = {"kiosk": "/kiosk", "display": "/display", "tablet": "/rating"}
