@@ -71,6 +71,11 @@ class Config:
         self.PRINTER_TIMEOUT = float(env.get("PRINTER_TIMEOUT", "3"))
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")
         self.BACKGROUND_TASKS = env.get("BACKGROUND_TASKS", "1") == "1"
+        # Background work runs in the one process holding this lock (leader.py): auto|postgres|redis|file|none.
+        self.LEADER_LOCK = env.get("LEADER_LOCK", "auto")
+        self.LEADER_RETRY_S = float(env.get("LEADER_RETRY_S", "5"))
+        self.LEADER_TTL_S = float(env.get("LEADER_TTL_S", "15"))
+        self.LEADER_REDIS_URL = env.get("LEADER_REDIS_URL", "")
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
 
