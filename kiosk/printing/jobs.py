@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import models
-from models import Office, PrintJob, PrinterStatus, Ticket
+from models import Office, PrinterStatus, PrintJob, Ticket
 
 from .encode import build_test_page, ticket_bytes
 from .render import TicketPrint, format_local_time
@@ -175,7 +175,7 @@ def process_pending(printer: Printer, build_data: BuildData, now: dt.datetime | 
                 continue
             try:
                 data = _job_bytes(job, printer, build_data, now)
-            except Exception as exc:  # noqa: BLE001 - bad data will not improve by retrying
+            except Exception as exc:
                 log.exception("print job %s: cannot render", job.id)
                 results.append(_finish(job, "failed", now, f"Không tạo được phiếu: {exc}"))
                 continue
@@ -255,7 +255,7 @@ def run_worker(stop_event, printer: Printer, build_data: BuildData, *,
                     poll = record_status(oid, printer.name, status)
                     if poll and on_status is not None:
                         on_status(oid, poll)
-        except Exception:  # noqa: BLE001 - keep the worker alive; the next pass retries
+        except Exception:
             log.exception("print worker pass failed")
         wake = time.monotonic() + interval
         while not stop_event.is_set() and time.monotonic() < wake:

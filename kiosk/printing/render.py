@@ -75,15 +75,19 @@ def text_width(weight: str, size: int, text: str) -> float:
 
 
 @functools.lru_cache(maxsize=1024)
-def text_mask(weight: str, size: int, text: str) -> tuple[Image.Image, int]:
-    """Rendered ink of one line as an "L" mask and its x offset; cached like text_width."""
+def text_mask(weight: str, size: int, text: str) -> tuple[Image.Image, int, int]:
+    """Ink of one line as an "L" mask plus its (dx, dy) from the line's top-left; cached.
+
+    Stacked marks on capitals ("Ỗ", "Ễ") rise above the font's ascent line and italics or
+    "j" can start left of the origin, so the mask is sized from the ink box, not the metrics.
+    """
     face = font(weight, size)
     left, top, right, bottom = face.getbbox(text)
     ascent, descent = face.getmetrics()
-    width = max(1, int(right - min(0, left)) + 2)
-    mask = Image.new("L", (width, ascent + descent + 2), 0)
-    ImageDraw.Draw(mask).text((-min(0, left), 0), text, font=face, fill=255)
-    return mask, min(0, left)
+    dx, dy = min(0, left), min(0, top)
+    mask = Image.new("L", (int(right - dx) + 2, int(max(bottom, ascent + descent) - dy) + 2), 0)
+    ImageDraw.Draw(mask).text((-dx, -dy), text, font=face, fill=255)
+    return mask, dx, dy
 
 
 def nfc(text: str) -> str:
@@ -93,7 +97,7 @@ def nfc(text: str) -> str:
 
 def format_local_time(utc_naive: dt.datetime, tz_name: str = "Asia/Ho_Chi_Minh") -> str:
     """Format a naive-UTC datetime as the office's local 'HH:MM dd/mm/yyyy'."""
-    local = utc_naive.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(tz_name))
+    local = utc_naive.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(tz_name))
     return local.strftime("%H:%M %d/%m/%Y")
 
 
@@ -153,8 +157,8 @@ class _Canvas:
         """Stamp one line of text with its top-left at (x, y), from the cached mask."""
         if not text:
             return
-        mask, offset = text_mask(weight, size, text)
-        self.image.paste(fill, (round(x + offset), round(y)), mask)
+        mask, dx, dy = text_mask(weight, size, text)
+        self.image.paste(fill, (round(x + dx), round(y + dy)), mask)
 
     def wrap(self, text: str, weight: str, size: int, width: int) -> list[str]:
         """Greedy word wrap; a word longer than the line is broken between letters."""

@@ -202,7 +202,7 @@ class NetworkPrinter(Printer):
                 valid = [b for b in chunk if _valid_status(b)]
                 if valid:
                     return valid[-1]
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             return None
         except OSError:
             return None
@@ -223,7 +223,7 @@ class NetworkPrinter(Printer):
             sock.settimeout(deadline.left())
             try:
                 sock.sendall(data)
-            except (socket.timeout, TimeoutError) as exc:
+            except TimeoutError as exc:
                 raise PrinterError("Máy in ngừng nhận dữ liệu giữa chừng (quá thời gian)") from exc
             except OSError as exc:
                 raise PrinterError(f"Mất kết nối máy in giữa chừng ({exc})") from exc
@@ -303,8 +303,8 @@ class SerialPrinter(Printer):
         if port:
             try:
                 port.reset_output_buffer()
-            except Exception:  # noqa: BLE001 - the port may already be gone; closing is all we want
-                pass
+            except Exception as exc:  # noqa: BLE001 - the port may be gone; closing is all we want
+                log.debug("serial reset before close failed: %s", exc)
             port.close()
         printer._device = False
 
@@ -340,7 +340,7 @@ class SerialPrinter(Printer):
             try:
                 printer.device.write_timeout = deadline.left()
                 printer.device.write(data)
-            except Exception as exc:  # noqa: BLE001 - pyserial's timeout/IO errors
+            except Exception as exc:
                 raise PrinterError(f"Máy in ngừng nhận dữ liệu giữa chừng ({exc})") from exc
             if self.reads_status and self._query(printer, DLE_EOT_PRINTER, deadline) is None:
                 raise PrinterError(f"{MESSAGES['silent']} (sau khi gửi lệnh in)")
@@ -411,7 +411,7 @@ class UsbPrinter(Printer):
             printer = Usb(self.vendor, self.product, timeout=int(self.timeout * 1000),
                           profile=self.profile)
             printer.open()
-        except Exception as exc:  # noqa: BLE001 - missing pyusb/libusb or device, claimed interface
+        except Exception as exc:
             raise PrinterError(
                 f"Không mở được máy in USB {self.vendor:04x}:{self.product:04x} ({exc}); "
                 "trên Linux có thể dùng file:///dev/usb/lp0"
@@ -423,7 +423,7 @@ class UsbPrinter(Printer):
         printer = self._open()
         try:
             printer._raw(data)
-        except Exception as exc:  # noqa: BLE001 - usb.core.USBError/USBTimeoutError
+        except Exception as exc:
             raise PrinterError(f"Lỗi gửi lệnh in qua USB ({exc})") from exc
         finally:
             printer.close()

@@ -56,7 +56,7 @@ class FakePrinter:
         while not self._stop.is_set():
             try:
                 conn, _ = self._server.accept()
-            except (socket.timeout, TimeoutError):
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -96,7 +96,7 @@ class FakePrinter:
                     continue
                 try:
                     chunk = conn.recv(1024 if mode in ("drop", "stall") else 65536)
-                except (socket.timeout, TimeoutError):
+                except TimeoutError:
                     continue
                 except OSError:
                     break

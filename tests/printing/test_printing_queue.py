@@ -189,9 +189,9 @@ def test_worker_loop_prints_reports_and_stops(make_ticket_row, build_data, fake_
     jobs, statuses = [], []
     thread = threading.Thread(target=run_worker, args=(stop, open_printer(fake_printer.url, TIMEOUT),
                                                        build_data),
-                              kwargs=dict(office_id=ticket.office_id, interval=0.05,
-                                          status_interval=0.1, on_jobs=jobs.extend,
-                                          on_status=lambda oid, poll: statuses.append(poll)))
+                              kwargs={"office_id": ticket.office_id, "interval": 0.05,
+                                      "status_interval": 0.1, "on_jobs": jobs.extend,
+                                      "on_status": lambda oid, poll: statuses.append(poll)})
     thread.start()
     deadline = time.monotonic() + 2
     while not (jobs and statuses) and time.monotonic() < deadline:

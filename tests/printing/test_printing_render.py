@@ -8,7 +8,7 @@ import zxingcpp
 from PIL import Image, ImageChops
 
 from kiosk.printing import TicketPrint, render_test_page, render_ticket
-from kiosk.printing.render import font
+from kiosk.printing.render import font, text_mask
 
 URL = "https://motcua.test/t/Xy3_abcDEFghiJKLmnoPQRstuVWXyz0123"
 
@@ -22,10 +22,11 @@ VIETNAMESE = sorted(
 
 def sample(**overrides):
     """A typical ticket."""
-    values = dict(office_name="UBND xã Điện Biên Đông", field_name="Tư pháp - Hộ tịch",
-                  display_number="1012", priority_name=None, issued_at_local="08:15 27/11/2025",
-                  people_ahead=4, estimated_wait_min=12, status_url=URL,
-                  footer="Xin cảm ơn quý công dân!")
+    values = {"office_name": "UBND xã Điện Biên Đông", "field_name": "Tư pháp - Hộ tịch",
+              "display_number": "1012", "priority_name": None,
+              "issued_at_local": "08:15 27/11/2025", "people_ahead": 4,
+              "estimated_wait_min": 12, "status_url": URL,
+              "footer": "Xin cảm ơn quý công dân!"}
     values.update(overrides)
     return TicketPrint(**values)
 
@@ -77,6 +78,15 @@ def test_stacked_marks_reach_above_and_below_the_base_letter():
     assert face.getbbox("ỗ")[1] < face.getbbox("ô")[1] - 5
 
 
+def test_marks_above_the_ascent_line_are_not_clipped():
+    # The tilde of "Ỗ" rises above the font's ascent; the cached line mask must keep it.
+    for text in ("Ỗ", "ỄẪ", "ĐIỆN BIÊN ĐÔNG"):
+        ink = text_mask("bold", 28, text)[0].getbbox()
+        box = font("bold", 28).getbbox(text)
+        assert ink[3] - ink[1] >= box[3] - box[1] - 1, text
+    assert text_mask("bold", 28, "Ỗ")[2] < 0
+
+
 def test_decomposed_input_renders_like_precomposed():
     nfd = unicodedata.normalize("NFD", "Chứng thực - Đất đai - Lệ phí")
     nfc = unicodedata.normalize("NFC", nfd)
@@ -90,8 +100,8 @@ def test_number_is_printed_very_large():
     # Only the number differs: the changed area is the number, at least 19 mm (150 dots) tall.
     a = render_ticket(sample(display_number="1012"))
     b = render_ticket(sample(display_number="1013"))
-    left, top, right, bottom = ImageChops.difference(a.convert("L"), b.convert("L")).getbbox()
-    assert bottom - top >= 150
+    box = ImageChops.difference(a.convert("L"), b.convert("L")).getbbox()
+    assert box[3] - box[1] >= 150
 
 
 def test_priority_mark_adds_a_black_band():
