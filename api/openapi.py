@@ -107,7 +107,8 @@ def _parameters(path: str) -> list[dict]:
     for part in path.split("/"):
         if part.startswith("{") and part.endswith("}"):
             name = part[1:-1]
-            schema = {"type": "string"} if name == "token" else {"type": "integer"}
+            # Ids are integers; anything else (a token, a voice clip key) is a string.
+            schema = {"type": "integer"} if name.endswith("_id") else {"type": "string"}
             params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return params
 
