@@ -33,6 +33,8 @@ Transports (kiosk/printing/transport.py)
     Printer.send(data: bytes) -> None         raises PrinterError within the timeout
     Printer.status() -> {"online": bool, "paper": "ok|low|out|unknown", "message": str}
     Printer.enabled (False for none), .name, .profile, .paper_mm, .close()
+    Network/serial/file never block past the timeout (green under eventlet); usb (pyusb)
+    and cups (`lp`) are bounded by the same timeout but usb blocks the hub meanwhile.
 
 Print queue (kiosk/printing/jobs.py; uses models.connection / models.write_transaction)
     enqueue(ticket_id, *, kiosk_id=None, now=None) -> job id         call after commit
@@ -44,8 +46,8 @@ Print queue (kiosk/printing/jobs.py; uses models.connection / models.write_trans
     poll_status(printer, office_id, now=None) -> StatusPoll  (truthy when online/paper changed;
         .status, .previous)
     record_status(office_id, name, status, now=None) -> StatusPoll
-    run_worker(stop_event, printer, build_data, *, office_id=None, interval=1.0,
-               status_interval=15.0, on_jobs=None, on_status=None) -> None
+    run_worker(stop_event, printer, build_data, *, office_id=None, kiosk_id=None,
+               interval=1.0, status_interval=15.0, on_jobs=None, on_status=None) -> None
         loop for socketio.start_background_task; on_jobs(list[JobResult]),
         on_status(office_id, StatusPoll) are where the caller emits.
 """

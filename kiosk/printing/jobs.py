@@ -230,7 +230,8 @@ def _office_ids() -> list[int]:
 
 
 def run_worker(stop_event, printer: Printer, build_data: BuildData, *,
-               office_id: int | None = None, interval: float = 1.0,
+               office_id: int | None = None, kiosk_id: int | None = None,
+               interval: float = 1.0,
                status_interval: float = 15.0,
                on_jobs: Callable[[list[JobResult]], None] | None = None,
                on_status: Callable[[int, StatusPoll], None] | None = None) -> None:
@@ -239,13 +240,15 @@ def run_worker(stop_event, printer: Printer, build_data: BuildData, *,
     Start it as a background task (socketio.start_background_task). It only sleeps with
     time.sleep (green under eventlet's monkey patching), checks `stop_event.is_set()` between
     short naps, and survives errors so a database hiccup does not end printing for the day.
-    `on_jobs(results)` is called when a pass touched jobs; `on_status(office_id, poll)` when a
+    `office_id` / `kiosk_id` limit the jobs taken (one worker per printer when kiosks have
+    their own). `on_jobs(results)` is called when a pass touched jobs; `on_status(office_id, poll)` when a
     status changed: the place for the caller to emit to the screens.
     """
     next_status = time.monotonic()
     while not stop_event.is_set():
         try:
-            results = process_pending(printer, build_data, office_id=office_id)
+            results = process_pending(printer, build_data, office_id=office_id,
+                                      kiosk_id=kiosk_id)
             if results and on_jobs is not None:
                 on_jobs(results)
             if status_interval and time.monotonic() >= next_status:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import shutil
 import socket
 import subprocess
@@ -21,7 +22,7 @@ import time
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from escpos.exceptions import DeviceNotFoundError
-from escpos.printer import File, Network, Serial, Usb
+from escpos.printer import Network, Serial, Usb
 
 from .encode import profile_names
 
@@ -363,7 +364,12 @@ class SerialPrinter(Printer):
 
 
 class FilePrinter(Printer):
-    """A device file such as /dev/usb/lp0 (Linux usblp), via python-escpos File; write-only."""
+    """A device file such as /dev/usb/lp0 (Linux usblp); write-only.
+
+    Written with O_NONBLOCK and select() instead of python-escpos File: a plain write() to a
+    printer that stopped taking data blocks without end, and under eventlet it would block
+    the whole server. select() is green under eventlet's monkey patching.
+    """
 
     scheme = "file"
 
@@ -373,18 +379,26 @@ class FilePrinter(Printer):
         self.path = path
 
     def _send(self, data: bytes) -> None:
-        """Write the job; usblp returns write errors (no paper, unplugged) as OSError."""
+        """Write the whole job before the deadline; usblp reports paper out as an OSError."""
         if not os.path.exists(self.path):
             raise PrinterError(f"Không thấy thiết bị máy in {self.path}")
-        printer = File(self.path, auto_flush=False, profile=self.profile)
+        deadline = _Deadline(self.timeout)
         try:
-            printer.open()
-            printer._raw(data)
-            printer.flush()
-        except DeviceNotFoundError as exc:
-            raise PrinterError(f"Không mở được {self.path}") from exc
+            fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK | os.O_APPEND)
+        except OSError as exc:
+            raise PrinterError(f"Không mở được {self.path} ({exc.strerror})") from exc
+        try:
+            view = memoryview(data)
+            while view:
+                _, writable, _ = select.select([], [fd], [], deadline.left())
+                if not writable:
+                    raise PrinterError("Máy in ngừng nhận dữ liệu giữa chừng (quá thời gian)")
+                try:
+                    view = view[os.write(fd, view[:65536]):]
+                except BlockingIOError:
+                    continue
         finally:
-            printer.close()
+            os.close(fd)
 
     def status(self) -> dict:
         """Online when the device file exists and is writable; paper cannot be read."""
@@ -503,7 +517,7 @@ def open_printer(url: str, timeout: float = DEFAULT_TIMEOUT, *, profile: str | N
     network://host[:9100][?status=0]     raw TCP; status=0 for printers that never answer
     usb://0x04b8:0x0202                   vendor:product (pyusb + libusb)
     serial:///dev/ttyUSB0?baudrate=19200  also bytesize, parity (N/E/O), stopbits, xonxoff, dsrdtr
-    file:///dev/usb/lp0                   a device file (Linux usblp)
+    file:///dev/usb/lp0                   a device file (Linux usblp), appended to
     cups://queue-name                     a CUPS queue, sent raw with `lp`
     none                                  printing off
     Every scheme also takes ?profile=TM-T88V&paper=58&name=... overriding the arguments.

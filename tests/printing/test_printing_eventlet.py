@@ -39,7 +39,7 @@ print(outcome, round(time.monotonic() - start, 2), ticks[0])
 
 def test_hanging_printer_does_not_block_other_greenlets():
     done = subprocess.run([sys.executable, "-c", PROBE, str(ROOT)], capture_output=True,
-                          text=True, timeout=20, cwd=ROOT)
+                          text=True, timeout=20, cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     outcome, seconds, ticks = done.stdout.split()
     assert outcome == "error"

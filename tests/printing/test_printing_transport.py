@@ -234,6 +234,21 @@ def test_file_printer_writes_the_bytes(tmp_path):
                                 "message": "Không đọc được trạng thái giấy qua kết nối này"}
 
 
+def test_device_that_stops_reading_fails_within_the_timeout(tmp_path):
+    # A FIFO whose reader never reads: the pipe fills up like a stalled printer's buffer.
+    fifo = tmp_path / "lp0"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        printer = open_printer(f"file://{fifo}", TIMEOUT)
+        start = time.monotonic()
+        with pytest.raises(PrinterError, match="ngừng nhận"):
+            printer.send(job() * 4)  # more than the 64 KiB pipe buffer
+        assert time.monotonic() - start < TIMEOUT + 0.3
+    finally:
+        os.close(reader)
+
+
 def test_missing_device_file_is_offline(tmp_path):
     printer = open_printer(f"file://{tmp_path}/lp9", TIMEOUT)
     assert printer.status()["online"] is False
