@@ -36,7 +36,7 @@ import security  # noqa: E402
 import ticketing  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent
-ROOMS = ("api", "kiosk", "display", "counter", "rating", "admin", "reports")
+ROOMS = ("api", "kiosk", "display", "counter", "rating", "admin", "reports", "province")
 log = logging.getLogger("motcua")
 
 
