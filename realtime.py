@@ -129,12 +129,17 @@ def counter_payload(counter: Counter, active: Ticket | None = None) -> dict:
     }
 
 
-def fields_payload(office: Office, now=None) -> list[dict]:
-    """Active fields with people waiting and the estimated wait for a new ticket."""
+def fields_payload(office: Office, now=None, field_ids=None) -> list[dict]:
+    """Fields (all, or ``field_ids``) with people waiting and the estimated wait for a new ticket."""
     counts = ticketing.waiting_counts(office, now)
+    open_counters = ticketing.open_counters_by_field(office.id)
+    query = Field.for_office(office.id)
+    if field_ids is not None:
+        query = query.where(Field.id.in_(list(field_ids)))
     result = []
-    for field in Field.for_office(office.id):
+    for field in query:
         waiting = counts.get(field.id, 0)
+        service_s = ticketing.recent_service_seconds(field.id, office, now)
         result.append(
             {
                 "id": field.id,
@@ -143,17 +148,34 @@ def fields_payload(office: Office, now=None) -> list[dict]:
                 "name_en": field.name_en,
                 "active": field.active,
                 "waiting": waiting,
-                "open_counters": ticketing.open_counters_for_field(field.id),
-                "estimated_wait_s": ticketing.estimated_wait_seconds(waiting, field.id, office, now),
+                "open_counters": open_counters.get(field.id, 0),
+                "estimated_wait_s": ticketing.estimate_wait(waiting, service_s, open_counters.get(field.id, 0)),
             }
         )
     return result
+
+
+def _spoken(ticket: Ticket, counter: Counter) -> dict:
+    """The call in words and clip keys for the office's region (display.voice)."""
+    from display import voice  # here, not at the top: the display package imports this module
+
+    region = Office.get_by_id(ticket.office_id).region
+    try:
+        return {
+            "words": voice.announcement_words(ticket.display_number, counter.number, region),
+            "clips": voice.announcement_clips(ticket.display_number, counter.number, region),
+            "region": region,
+        }
+    except ValueError:
+        # A prefix voice.py cannot read aloud: the announcer falls back to the text.
+        return {"words": "", "clips": [], "region": region}
 
 
 def call_payload(ticket: Ticket, counter: Counter, recall: bool) -> dict:
     """What a display needs to show and announce a call."""
     payload = ticket_payload(ticket, counters={counter.id: counter})
     return {
+        **_spoken(ticket, counter),
         "ticket": payload,
         "number": ticket.display_number,
         "counter_id": counter.id,
@@ -267,7 +289,8 @@ def publish(change: ticketing.Change) -> None:
     if change.kind == "counter" or change.counter_state_changed:
         events.append((COUNTER_CHANGED, {"counter": counter_payload(change.counter)}, [staff]))
     if change.kind == "issued" and not change.duplicate:
-        events.append((TICKET_ISSUED, {"ticket": ticket_payload(ticket)}, [staff]))
+        fields = {change.field.id: change.field} if change.field else None
+        events.append((TICKET_ISSUED, {"ticket": ticket_payload(ticket, fields=fields)}, [staff]))
     elif change.kind == "called":
         events.append((TICKET_CALLED, call_payload(ticket, change.counter, change.recall), [staff, public]))
         if not change.recall:
@@ -284,8 +307,8 @@ def publish(change: ticketing.Change) -> None:
             counter = Counter.get_by_id(counter_id)
             events.append((COUNTER_CHANGED, {"counter": counter_payload(counter)}, [staff]))
     if change.field_ids and not change.duplicate and change.kind != "rated":
-        office = Office.get_by_id(office_id)
-        fields = [f for f in fields_payload(office) if f["id"] in change.field_ids]
+        office = change.office or Office.get_by_id(office_id)
+        fields = fields_payload(office, field_ids=change.field_ids)
         events.append((QUEUE_CHANGED, {"fields": fields}, [staff, public]))
     _emit_all(office_id, events)
     if change.kind == "finish" and ticket.counter_id:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 import zoneinfo
 
 from peewee import fn
@@ -107,6 +108,9 @@ class Change:
     rating: Rating | None = None
     counter_state_changed: bool = False
     duplicate: bool = False
+    office: Office | None = None  # loaded in the transaction; saves the publisher a query
+    field: Field | None = None
+    print_job_id: int | None = None
 
 
 # --------------------------------------------------------------------------- time
@@ -353,7 +357,7 @@ def issue_ticket(office_id, field_id, priority=None, kiosk=None, client_ref=None
         if print_ticket:
             models.PrintJob.create(office=office.id, ticket=ticket.id, kiosk=_id(kiosk), created_at=now,
                                    next_attempt_at=now)
-    return Change("issued", office.id, ticket=ticket, field_ids={field.id})
+    return Change("issued", office.id, ticket=ticket, field_ids={field.id}, office=office, field=field)
 
 
 # --------------------------------------------------------------------------- calling
@@ -459,7 +463,7 @@ def call_next(counter_id, user=None, now=None) -> Change:
             ticket = Ticket.get_by_id(ticket.id)
             _event(ticket, "call", "waiting", now, counter=counter.id, user=_id(user))
             return Change("called", office.id, ticket=ticket, counter=counter,
-                          field_ids={ticket.field_id}, counter_state_changed=reopened)
+                          field_ids={ticket.field_id}, counter_state_changed=reopened, office=office)
     raise QueueEmpty("Hệ thống đang bận, xin thử lại.", code="busy", status=503)
 
 
@@ -682,25 +686,97 @@ def rate(ticket_id, level, reasons=None, comment="", counter_id=None, device=Non
     return Change("rated", office.id, ticket=ticket, rating=rating)
 
 
+def ratable_ticket(counter_id, now=None) -> Ticket | None:
+    """The ticket a counter's tablet may rate now: its latest finished one, unrated, within the window."""
+    now = now or utcnow()
+    last = (
+        Ticket.select()
+        .where((Ticket.counter == counter_id) & (Ticket.state == "done"))
+        .order_by(Ticket.finished_at.desc(), Ticket.id.desc())
+        .first()
+    )
+    if last is None:
+        return None
+    office = get_office(last.office_id)
+    if (now - last.finished_at).total_seconds() > office.rating_window_s:
+        return None
+    if Rating.select().where(Rating.ticket == last.id).exists():
+        return None
+    return last
+
+
+def reprint(ticket_id, office_id=None, user=None, now=None) -> Change:
+    """Queue one more print of an open ticket of today; a print already pending is not doubled."""
+    now = now or utcnow()
+    with write_transaction():
+        ticket = get_ticket(ticket_id, office_id)
+        office = get_office(ticket.office_id)
+        if ticket.state not in models.OPEN_STATES or ticket.day != business_day(office, now):
+            raise InvalidState(
+                f"Chỉ in lại được số còn hiệu lực trong ngày; số {ticket.display_number} "
+                f"đang ở trạng thái “{STATE_LABELS.get(ticket.state, ticket.state)}”.",
+                state=ticket.state,
+            )
+        pending = (
+            models.PrintJob.select()
+            .where((models.PrintJob.ticket == ticket.id) & (models.PrintJob.state.in_(("pending", "printing"))))
+            .first()
+        )
+        if pending is not None:
+            return Change("reprint", office.id, ticket=ticket, print_job_id=pending.id, duplicate=True)
+        job = models.PrintJob.create(office=office.id, ticket=ticket.id, kiosk=ticket.kiosk_id,
+                                     created_at=now, next_attempt_at=now)
+        _event(ticket, "reprint", ticket.state, now, counter=ticket.counter_id, user=_id(user), print_job=job.id)
+    return Change("reprint", office.id, ticket=ticket, print_job_id=job.id)
+
+
 # --------------------------------------------------------------------------- queue figures
 
 
+_SERVICE_CACHE: dict = {}
+SERVICE_CACHE_S = 30.0
+
+
 def recent_service_seconds(field_id: int, office: Office, now=None) -> float:
-    """Average service time of the field's last 20 finished tickets (7 days), or the default."""
-    now = now or utcnow()
+    """Average service time of the field's last 20 finished tickets (7 days), or the default.
+
+    It is an estimate, so the clock-driven path caches it for 30 s per field (a busy kiosk
+    would otherwise recompute it on every ticket); an explicit ``now`` always recomputes.
+    """
+    key = (id(db.obj), field_id)
+    if now is None:
+        hit = _SERVICE_CACHE.get(key)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+    current = now or utcnow()
     rows = (
         Ticket.select(Ticket.started_at, Ticket.finished_at)
         .where(
             (Ticket.field == field_id)
             & (Ticket.state == "done")
-            & (Ticket.finished_at >= now - dt.timedelta(days=7))
+            & (Ticket.finished_at >= current - dt.timedelta(days=7))
         )
         .order_by(Ticket.finished_at.desc())
         .limit(20)
         .tuples()
     )
     spans = [(f - s).total_seconds() for s, f in rows if s and f and f >= s]
-    return sum(spans) / len(spans) if spans else float(office.default_service_s)
+    value = sum(spans) / len(spans) if spans else float(office.default_service_s)
+    if now is None:
+        _SERVICE_CACHE[key] = (time.monotonic() + SERVICE_CACHE_S, value)
+    return value
+
+
+def open_counters_by_field(office_id: int) -> dict[int, int]:
+    """Number of open counters serving each field of an office (one query)."""
+    rows = (
+        CounterField.select(CounterField.field, fn.COUNT(CounterField.id))
+        .join(Counter, on=(CounterField.counter == Counter.id))
+        .where((Counter.office == office_id) & (Counter.state == "open"))
+        .group_by(CounterField.field)
+        .tuples()
+    )
+    return dict(rows)
 
 
 def open_counters_for_field(field_id: int) -> int:
@@ -711,6 +787,11 @@ def open_counters_for_field(field_id: int) -> int:
         .where((CounterField.field == field_id) & (Counter.state == "open"))
         .count()
     )
+
+
+def estimate_wait(ahead: int, service_s: float, open_counters: int) -> int:
+    """People ahead x recent average service time / open counters (at least one)."""
+    return int(round(ahead * service_s / max(1, open_counters)))
 
 
 def people_ahead(ticket: Ticket) -> int:
@@ -739,8 +820,7 @@ def people_ahead(ticket: Ticket) -> int:
 
 def estimated_wait_seconds(ahead: int, field_id: int, office: Office, now=None) -> int:
     """People ahead x recent average service time / open counters serving the field."""
-    counters = max(1, open_counters_for_field(field_id))
-    return int(round(ahead * recent_service_seconds(field_id, office, now) / counters))
+    return estimate_wait(ahead, recent_service_seconds(field_id, office, now), open_counters_for_field(field_id))
 
 
 def waiting_counts(office: Office, now=None) -> dict[int, int]:

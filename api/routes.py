@@ -32,11 +32,11 @@ def status_url(ticket: Ticket) -> str:
     return f"{base.rstrip('/')}/t/{ticket.public_token}"
 
 
-def ticket_status(ticket: Ticket) -> dict:
+def ticket_status(ticket: Ticket, office=None, field=None) -> dict:
     """Public status of a ticket: number, field, state, people ahead, estimated wait, counter."""
-    office = ticketing.get_office(ticket.office_id)
+    office = office or ticketing.get_office(ticket.office_id)
     ahead = ticketing.people_ahead(ticket)
-    payload = realtime.ticket_payload(ticket)
+    payload = realtime.ticket_payload(ticket, fields={field.id: field} if field else None)
     return {
         "ticket": payload,
         "number": ticket.display_number,
@@ -182,7 +182,7 @@ def issue():
         print_ticket=kiosk is not None and current_app.config.get("PRINTER", "none") != "none",
     )
     realtime.publish(change)
-    body = ticket_status(change.ticket)
+    body = ticket_status(change.ticket, change.office, change.field)
     body.update(public_token=change.ticket.public_token, status_url=status_url(change.ticket),
                 duplicate=change.duplicate)
     return jsonify(body), 200 if change.duplicate else 201
