@@ -63,6 +63,8 @@ def init_app(app) -> None:
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE") or None,
+        # Redis pub/sub channels ignore the db number: deployments sharing one Redis need their own.
+        channel=app.config.get("SOCKETIO_CHANNEL") or "flask-socketio",
         cors_allowed_origins=app.config.get("SOCKETIO_CORS") or [],
         ping_interval=10,
         ping_timeout=10,

@@ -64,6 +64,7 @@ class Config:
         self.DATABASE_URL = env.get("DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'motcua.db'}")
         self.SECRET_KEY = env.get("SECRET_KEY") or None
         self.SOCKETIO_MESSAGE_QUEUE = env.get("SOCKETIO_MESSAGE_QUEUE", "")
+        self.SOCKETIO_CHANNEL = env.get("SOCKETIO_CHANNEL", "flask-socketio")
         self.ASYNC_MODE = env.get("ASYNC_MODE", "eventlet")
         self.PRINTER = env.get("PRINTER", "none")
         self.PAPER_WIDTH_MM = int(env.get("PAPER_WIDTH_MM", "80"))
