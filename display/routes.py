@@ -1,0 +1,146 @@
+"""Display room: the board page, an office's own voice clips, and the citizen's phone page.
+
+The board and the phone page are filled and kept live by Socket.IO (static/js/display.js,
+static/js/phone.js); these views only hand them their starting configuration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+from flask import abort, g, render_template, send_file
+
+import ticketing
+from models import Office, Ticket, VoiceClip, utcnow
+
+from . import bp, voice
+
+# Labels of the rating levels, worst first, for the scales offices use (DOMAIN.md).
+RATING_LABELS = {
+    2: ["Không hài lòng", "Hài lòng"],
+    3: ["Không hài lòng", "Hài lòng", "Rất hài lòng"],
+    4: ["Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng"],
+    5: ["Kém", "Trung bình", "Khá", "Tốt", "Rất tốt"],
+}
+_CLIP_KEY = re.compile(r"^[a-z0-9_]{1,64}$")
+_PUBLIC_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def rating_labels(scale: int) -> list[str]:
+    """Labels of levels 1..scale, worst first (numbers for a scale nobody named)."""
+    return RATING_LABELS.get(scale) or [str(level) for level in range(1, scale + 1)]
+
+
+def low_rating_limit(scale: int) -> int:
+    """Highest level that counts as low and asks for reasons (3-level: 1; 5-level: 3)."""
+    return max(1, scale - 2)
+
+
+def _id_list(value) -> list[int] | None:
+    """A settings list of ids, or None when absent or malformed (no filter)."""
+    if not isinstance(value, list):
+        return None
+    ids = [v for v in value if isinstance(v, int) and not isinstance(v, bool)]
+    return ids or None
+
+
+def display_filter(device) -> dict:
+    """The display's own filter from Device.settings: {"counters": ids|None, "fields": ids|None}."""
+    settings = device.settings if isinstance(device.settings, dict) else {}
+    return {"counters": _id_list(settings.get("counters")), "fields": _id_list(settings.get("fields"))}
+
+
+def voice_overrides(office_id: int) -> dict[str, int]:
+    """Clip keys the office recorded itself -> version (upload time), without loading the audio."""
+    rows = (
+        VoiceClip.select(VoiceClip.key, VoiceClip.uploaded_at)
+        .where(VoiceClip.office == office_id)
+        .tuples()
+    )
+    return {key: int(uploaded.timestamp()) for key, uploaded in rows}
+
+
+def _now_ms() -> int:
+    """Server time in ms since the epoch: pages correct a TV's or phone's wrong clock with it."""
+    return int(utcnow().replace(tzinfo=dt.timezone.utc).timestamp() * 1000)
+
+
+@bp.get("/display")
+def board():
+    """The hall's board; a browser that is not a paired display gets pairing instructions."""
+    device = g.get("device")
+    if device is None or device.kind != "display":
+        status = 401 if device is None else 403
+        return render_template("display/unpaired.html", device=device), status
+    office = Office.get_by_id(device.office_id)
+    config = {
+        "office": {"id": office.id, "name": office.name, "timezone": office.timezone},
+        "region": office.region,
+        "variant": voice.REGION_DIRS[office.region],
+        "filter": display_filter(device),
+        "voice": voice_overrides(office.id),
+        "device": {"id": device.id, "name": device.name},
+        "now_ms": _now_ms(),
+    }
+    notices = [line.strip() for line in (office.notices or "").splitlines() if line.strip()]
+    return render_template("display/board.html", config=config, office=office, notices=notices)
+
+
+@bp.get("/voice/<int:office_id>/<key>")
+def voice_clip(office_id, key):
+    """An office's own recording of clip ``key``; 404 sends the page to the bundled clip."""
+    if not _CLIP_KEY.match(key):
+        abort(404)
+    clip = VoiceClip.get_or_none((VoiceClip.office == office_id) & (VoiceClip.key == key))
+    if clip is None:
+        abort(404)
+    # send_file answers Range requests, which media elements use to read audio.
+    response = send_file(
+        io.BytesIO(bytes(clip.data)),
+        mimetype=clip.content_type or "application/octet-stream",
+        conditional=True,
+        etag=f"{office_id}-{key}-{int(clip.uploaded_at.timestamp())}",
+        last_modified=clip.uploaded_at.replace(tzinfo=dt.timezone.utc),
+        max_age=86400,  # the board asks with ?v=<upload time>, so a new upload is a new URL
+    )
+    return response
+
+
+def _phone_missing():
+    """The friendly page for an unknown or mistyped ticket link."""
+    return render_template("display/phone_missing.html"), 404
+
+
+@bp.get("/t/<token>", endpoint="phone_status")
+def phone_status(token):
+    """The citizen's live status page for one ticket (the QR code on the ticket)."""
+    from api.routes import ticket_status  # one definition of the public status, shared with the API
+
+    if not _PUBLIC_TOKEN.match(token):
+        return _phone_missing()
+    ticket = Ticket.get_or_none(Ticket.public_token == token)
+    if ticket is None:
+        return _phone_missing()
+    office = ticketing.get_office(ticket.office_id)
+    status = ticket_status(ticket)
+    scale = office.rating_levels
+    config = {
+        "token": token,
+        "status": status,
+        "rating": {
+            "scale": scale,
+            "labels": rating_labels(scale),
+            "low": low_rating_limit(scale),
+            "reasons": list(office.rating_reasons or []),
+            # The server refuses a rating this long after service ends; the page hides its form then.
+            "window_s": office.rating_window_s,
+        },
+        "now_ms": _now_ms(),
+    }
+    response = render_template("display/phone.html", config=config, status=status, office=office)
+    # The token in the URL is the ticket's key: keep the page out of caches and referrers.
+    return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+                           "X-Robots-Tag": "noindex"}
+

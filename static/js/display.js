@@ -1,0 +1,257 @@
+/* Display room: the waiting hall's board. Plain ES2017, no build step.
+ *
+ * State comes only from Socket.IO (Motcua.live): the snapshot sent on connect (and again
+ * after a reconnect or a sequence gap) rebuilds everything; events then patch it. No polling.
+ * Each ticket_called that passes this display's filter is shown large, flashes, and is read
+ * aloud through MotcuaAnnouncer (chime, then the words or the clips). Snapshots never speak:
+ * a reconnecting board must not read old calls again.
+ */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("board-config").textContent);
+  const $ = (id) => document.getElementById(id);
+  const esc = Motcua.escapeHtml;
+
+  const FLASH_MS = 8000; // long enough to catch the eye, short enough not to tire it
+  const CALLS_KEPT = 40;
+  const PREVIOUS_SHOWN = 2; // earlier numbers listed under each counter's latest
+  const WEEKDAYS = ["Chủ Nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"];
+
+  const state = {
+    office: config.office,
+    filter: config.filter || {},
+    counters: new Map(), // id -> counter payload (with .current ticket)
+    fields: [], // fields payload, office order
+    calls: [], // call payloads, newest first (recalls included)
+    seq: null,
+    snapshots: 0,
+  };
+  // A TV's own clock is often wrong; the server's time at page load corrects it.
+  const clockOffset = (config.now_ms || Date.now()) - Date.now();
+
+  // --------------------------------------------------------------------------- filter
+
+  function wantsCounter(id) {
+    const ids = state.filter.counters;
+    return !ids || ids.indexOf(id) !== -1;
+  }
+
+  function wantsField(id) {
+    const ids = state.filter.fields;
+    return !ids || ids.indexOf(id) !== -1;
+  }
+
+  function wantsCall(call) {
+    return wantsCounter(call.counter_id) && wantsField(call.field_id);
+  }
+
+  // --------------------------------------------------------------------------- voice
+
+  const voiceKeys = config.voice || {};
+  const announcer = new MotcuaAnnouncer({
+    variant: config.variant || "vi",
+    // The office's own recording when it uploaded one, else null: the bundled clip.
+    clipUrl: (key) => (voiceKeys[key] ? "/voice/" + state.office.id + "/" + key + "?v=" + voiceKeys[key] : null),
+    onBlocked: () => { $("audio-banner").hidden = false; },
+    onUnblocked: () => { $("audio-banner").hidden = true; },
+  });
+  $("audio-enable").addEventListener("click", () => announcer.unlock());
+
+  function announce(call) {
+    announcer.announce({ text: call.text, words: call.words, clips: call.clips, recall: call.recall });
+  }
+
+  // --------------------------------------------------------------------------- rendering
+
+  function renderCall(call, flash) {
+    const box = $("call");
+    if (!call) {
+      box.className = "call call--idle";
+      $("call-number").textContent = "—";
+      $("call-counter").textContent = "—";
+      $("call-text").textContent = "";
+      $("call-recall").hidden = true;
+      return;
+    }
+    $("call-number").textContent = call.number;
+    $("call-counter").textContent = call.counter_number;
+    $("call-text").textContent = call.text;
+    $("call-recall").hidden = !call.recall;
+    box.className = "call";
+    if (flash) {
+      void box.offsetWidth; // restart the animation when two calls come close together
+      box.classList.add("call--flash");
+      clearTimeout(renderCall.timer);
+      renderCall.timer = setTimeout(() => box.classList.remove("call--flash"), FLASH_MS);
+    }
+  }
+
+  function counterStatus(counter) {
+    const current = counter.current;
+    if (counter.state === "closed") return { cls: "closed", text: "Tạm đóng" };
+    if (counter.state === "paused") {
+      return { cls: "paused", text: "Tạm dừng" + (counter.pause_reason ? ": " + counter.pause_reason : "") };
+    }
+    if (current && current.state === "called") return { cls: "calling", text: "Đang mời" };
+    if (current && current.state === "serving") return { cls: "serving", text: "Đang phục vụ" };
+    return { cls: "ready", text: "Sẵn sàng" };
+  }
+
+  function renderCounters() {
+    const counters = Array.from(state.counters.values())
+      .filter((c) => wantsCounter(c.id))
+      .sort((a, b) => a.number - b.number);
+    const list = $("counters");
+    list.style.setProperty("--rows", Math.max(counters.length, 4));
+    list.innerHTML = counters.map((counter) => {
+      const status = counterStatus(counter);
+      const numbers = [];
+      if (counter.current) numbers.push(counter.current.number);
+      state.calls.forEach((call) => {
+        if (call.counter_id === counter.id && numbers.indexOf(call.number) === -1) numbers.push(call.number);
+      });
+      const latest = numbers[0];
+      const earlier = numbers.slice(1, 1 + PREVIOUS_SHOWN);
+      // A number shown without a current ticket was served already: dim it.
+      const stale = !counter.current || counter.state !== "open";
+      return (
+        '<li class="counter counter--' + status.cls + '" data-counter="' + counter.id + '">' +
+        '<span class="counter-no">' + esc(counter.number) + "</span>" +
+        '<span class="counter-body">' +
+        '<span class="counter-ticket' + (stale ? " counter-ticket--stale" : "") + '">' +
+        esc(latest || "—") + "</span>" +
+        '<span class="counter-state">' + esc(status.text) + "</span>" +
+        (earlier.length ? '<span class="counter-prev">Trước: ' + earlier.map(esc).join(" · ") + "</span>" : "") +
+        "</span></li>"
+      );
+    }).join("");
+  }
+
+  function renderFields() {
+    const fields = state.fields.filter((f) => f.active && wantsField(f.id));
+    const list = $("fields");
+    list.style.setProperty("--rows", Math.max(Math.ceil(fields.length / 2), 3));
+    list.innerHTML = fields.map((field) => (
+      '<li class="field' + (field.waiting ? "" : " field--empty") + '" data-field="' + field.id + '">' +
+      '<span class="field-name">' + esc(field.name) + "</span>" +
+      '<span class="field-count">' + esc(field.waiting) + "</span></li>"
+    )).join("");
+  }
+
+  function renderOffice(office) {
+    if (office.name && $("office-name").textContent !== office.name) $("office-name").textContent = office.name;
+    const notices = String(office.notices || "").split(/\n+/).map((s) => s.trim()).filter(Boolean);
+    const text = notices.join("   •   ");
+    const track = $("ticker-track");
+    if (track.textContent !== text) track.textContent = text;
+    $("ticker").hidden = !text;
+    sizeTicker();
+  }
+
+  function sizeTicker() {
+    // A steady reading speed whatever the text length: about 120 px per second.
+    const track = $("ticker-track");
+    const distance = track.scrollWidth + track.parentElement.clientWidth;
+    track.style.animationDuration = Math.max(10, Math.round(distance / 120)) + "s";
+  }
+
+  function renderAll() {
+    const newest = state.calls.find(wantsCall) || null;
+    renderCall(newest, false);
+    renderCounters();
+    renderFields();
+  }
+
+  // --------------------------------------------------------------------------- clock
+
+  const clockParts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: state.office.timezone || "Asia/Ho_Chi_Minh",
+    year: "numeric", month: "2-digit", day: "2-digit", weekday: "short",
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+  });
+  const WEEKDAY_INDEX = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+  let shownDate = null;
+
+  function tick() {
+    const parts = {};
+    clockParts.formatToParts(new Date(Date.now() + clockOffset)).forEach((p) => { parts[p.type] = p.value; });
+    $("clock-time").textContent = parts.hour + ":" + parts.minute + ":" + parts.second;
+    const date = WEEKDAYS[WEEKDAY_INDEX[parts.weekday]] + ", " + parts.day + "/" + parts.month + "/" + parts.year;
+    if (date !== shownDate) {
+      // A new day: yesterday's calls and counts go; the snapshot has today's.
+      if (shownDate !== null && live) live.resync();
+      shownDate = date;
+      $("clock-date").textContent = date;
+    }
+  }
+
+  // --------------------------------------------------------------------------- live events
+
+  let offlineTimer = null;
+
+  const handlers = {
+    snapshot(data) {
+      // Rebuild from scratch: whatever was missed is in here.
+      state.seq = data.seq;
+      state.snapshots += 1;
+      state.office = Object.assign({}, state.office, data.office);
+      state.counters = new Map((data.counters || []).map((c) => [c.id, c]));
+      state.fields = (data.fields || []).slice();
+      state.calls = (data.recent_calls || []).slice(0, CALLS_KEPT);
+      renderOffice(state.office);
+      renderAll();
+    },
+    ticket_called(call) {
+      state.seq = call.seq;
+      if (!wantsCall(call)) return;
+      state.calls.unshift(call);
+      state.calls.length = Math.min(state.calls.length, CALLS_KEPT);
+      const counter = state.counters.get(call.counter_id);
+      if (counter) counter.current = call.ticket;
+      renderCall(call, true);
+      renderCounters();
+      announce(call);
+    },
+    counter_changed(payload) {
+      state.seq = payload.seq;
+      state.counters.set(payload.counter.id, payload.counter);
+      renderCounters();
+    },
+    queue_changed(payload) {
+      state.seq = payload.seq;
+      const byId = new Map(payload.fields.map((f) => [f.id, f]));
+      state.fields = state.fields.map((f) => byId.get(f.id) || f);
+      payload.fields.forEach((f) => { if (!state.fields.some((g) => g.id === f.id)) state.fields.push(f); });
+      renderFields();
+    },
+    ticket_updated(payload) {
+      // The counter_changed that follows carries what the board shows; keep the call list right.
+      state.seq = payload.seq;
+      state.calls.forEach((call) => { if (call.ticket.id === payload.ticket.id) call.ticket = payload.ticket; });
+    },
+    // Not shown on a public board, but handled so their sequence numbers are not taken for gaps.
+    ticket_issued(payload) { state.seq = payload.seq; },
+    alert(payload) { state.seq = payload.seq; },
+    status(s) {
+      clearTimeout(offlineTimer);
+      if (s === "offline") {
+        // Short blips (a server restart) should not flash a banner at the hall.
+        offlineTimer = setTimeout(() => $("net-banner").classList.add("show"), 2000);
+      } else if (s === "online") {
+        $("net-banner").classList.remove("show");
+      }
+    },
+  };
+
+  let live = null;
+  tick();
+  setInterval(tick, 1000);
+  sizeTicker();
+  window.addEventListener("resize", sizeTicker);
+  live = Motcua.live({ auth: {}, handlers: handlers });
+  // Find out now, not at the first call, whether the browser lets the board speak.
+  announcer.probe();
+
+  window.MotcuaBoard = { state: state, announcer: announcer, live: live, config: config };
+})();

@@ -1,0 +1,246 @@
+/* Display room: the citizen's phone page for one ticket (/t/<public token>). Plain ES2017.
+ *
+ * The page joins the office's public room with auth {ticket: token} and refetches
+ * GET /api/tickets/status/<token> when an event can change what it shows: anything about
+ * this ticket at once, a queue change of its field after a short random delay (so a hall
+ * full of phones does not ask in the same millisecond), and on every (re)connect.
+ *
+ * It uses io() rather than Motcua.live on purpose: phones receive only the public subset of
+ * the office's numbered events, so Motcua.live's gap detection would ask for a full snapshot
+ * after nearly every event, from every phone. The phone needs no snapshot; it refetches.
+ */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("phone-config").textContent);
+  const $ = (id) => document.getElementById(id);
+  const token = config.token;
+  const statusUrl = "/api/tickets/status/" + encodeURIComponent(token);
+  const clockOffset = (config.now_ms || Date.now()) - Date.now();
+
+  const STATE_LABELS = {
+    waiting: "Đang chờ",
+    called: "Đến lượt bạn",
+    serving: "Đang phục vụ",
+    done: "Đã hoàn thành",
+    no_show: "Vắng mặt",
+    cancelled: "Đã hủy",
+  };
+  const TITLE = document.title;
+
+  let status = config.status;
+  // "<counter>/<recall count>" of the call last shown; undefined until the first render, which
+  // only records it (a page opened after the call does not buzz; a change seen live does).
+  let shownCall;
+  let alerts = { on: false, audio: null };
+  let ratingDone = false;
+  let ratingLevel = null;
+  let ratingTimer = null;
+
+  // --------------------------------------------------------------------------- alerts
+
+  function chime() {
+    // A two-tone chime made here: no audio file, so no codec a phone might lack.
+    const ctx = alerts.audio;
+    if (!ctx) return;
+    const start = ctx.currentTime + 0.05;
+    [[880, 0], [660, 0.45], [880, 1.2], [660, 1.65]].forEach(([freq, at]) => {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.frequency.value = freq;
+      gain.gain.setValueAtTime(0.0001, start + at);
+      gain.gain.exponentialRampToValueAtTime(0.5, start + at + 0.03);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + at + 0.4);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(start + at);
+      osc.stop(start + at + 0.45);
+    });
+  }
+
+  function alertCalled() {
+    if (navigator.vibrate) {
+      try { navigator.vibrate([500, 200, 500, 200, 800]); } catch (e) { /* not allowed yet */ }
+    }
+    chime();
+  }
+
+  $("alerts-enable").addEventListener("click", () => {
+    // A tap is what lets a page vibrate and make sound later.
+    alerts.on = true;
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (Ctx && !alerts.audio) alerts.audio = new Ctx();
+    if (alerts.audio && alerts.audio.state === "suspended") alerts.audio.resume();
+    if (navigator.vibrate) {
+      try { navigator.vibrate(150); } catch (e) { /* unsupported */ }
+    }
+    const button = $("alerts-enable");
+    button.textContent = "Đã bật rung và âm báo";
+    button.classList.add("alerts-enable--on");
+    button.disabled = true;
+  });
+
+  // --------------------------------------------------------------------------- rendering
+
+  function ratingDeadline() {
+    const finished = status.ticket && status.ticket.finished_at;
+    if (!finished) return null;
+    return new Date(finished).getTime() + config.rating.window_s * 1000;
+  }
+
+  function renderRating() {
+    const form = $("rating-form");
+    const thanks = $("rating-thanks");
+    clearTimeout(ratingTimer);
+    if (status.state !== "done") { form.hidden = true; thanks.hidden = true; return; }
+    if (ratingDone || status.rated) { form.hidden = true; thanks.hidden = false; return; }
+    thanks.hidden = true;
+    const deadline = ratingDeadline();
+    const left = deadline === null ? 0 : deadline - (Date.now() + clockOffset);
+    form.hidden = !(status.can_rate && left > 0);
+    // The server refuses late ratings; take the form away when that moment comes.
+    if (!form.hidden) ratingTimer = setTimeout(renderRating, left + 500);
+  }
+
+  function render() {
+    const s = status;
+    const main = $("phone");
+    main.dataset.state = s.state;
+    $("ticket-number").textContent = s.number;
+    $("ticket-field").textContent = s.field.name;
+    $("state-badge").textContent = STATE_LABELS[s.state] || s.state;
+    if (s.state === "waiting") {
+      const next = s.people_ahead === 0;
+      $("ahead").textContent = next ? "Tiếp theo" : String(s.people_ahead);
+      $("ahead").classList.toggle("stat-value--word", next);
+      $("ahead-label").textContent = next ? "bạn là người được gọi tiếp theo" : "người đang chờ trước bạn";
+      $("wait").textContent = Motcua.waitText(s.estimated_wait_s);
+    }
+    $("called-counter").textContent = s.counter_number || "";
+    $("called-name").textContent = s.counter_name && s.counter_name !== "Quầy " + s.counter_number ? s.counter_name : "";
+    $("serving-counter").textContent = s.counter_number || "";
+    $("alerts-enable").hidden = s.state !== "waiting" && s.state !== "called";
+    renderRating();
+
+    const call = s.state === "called" ? s.counter_number + "/" + s.ticket.recall_count : null;
+    if (call && call !== shownCall) {
+      document.title = "ĐẾN LƯỢT – Quầy " + s.counter_number;
+      if (shownCall !== undefined) alertCalled();
+      main.classList.remove("phone--flash");
+      void main.offsetWidth;
+      main.classList.add("phone--flash");
+    } else if (!call) {
+      document.title = TITLE;
+    }
+    shownCall = call;
+  }
+
+  // --------------------------------------------------------------------------- fetching
+
+  let timer = null;
+  let due = Infinity;
+  let inflight = false;
+  let again = false;
+
+  function refresh(delay) {
+    // Keep the earliest request: a later, lazier event must not postpone an urgent one.
+    const when = Date.now() + delay;
+    if (timer !== null && due <= when) return;
+    clearTimeout(timer);
+    due = when;
+    timer = setTimeout(fetchStatus, delay);
+  }
+
+  async function fetchStatus() {
+    timer = null;
+    due = Infinity;
+    if (inflight) { again = true; return; }
+    inflight = true;
+    try {
+      status = await Motcua.api("GET", statusUrl);
+      render();
+    } catch (err) {
+      if (err.status === 404) window.location.reload(); // the server shows the friendly page
+    } finally {
+      inflight = false;
+      if (again) { again = false; refresh(0); }
+    }
+  }
+
+  const mine = (ticket) => ticket && status.ticket && ticket.id === status.ticket.id;
+  const lazy = () => 250 + Math.floor(Math.random() * 750);
+
+  // --------------------------------------------------------------------------- live
+
+  function setLive(state) {
+    const el = $("live-status");
+    el.dataset.state = state;
+    $("live-text").textContent = state === "online"
+      ? "Đang cập nhật trực tiếp"
+      : "Mất kết nối, đang thử lại… (trạng thái có thể chưa mới)";
+  }
+
+  const socket = io({ auth: { ticket: token }, transports: ["websocket", "polling"],
+                      reconnectionDelay: 1000, reconnectionDelayMax: 10000 });
+  setLive("connecting");
+  socket.on("connect", () => { setLive("online"); refresh(0); });
+  socket.on("disconnect", () => setLive("offline"));
+  socket.on("connect_error", () => setLive("offline"));
+  socket.on("ticket_called", (p) => refresh(mine(p.ticket) ? 0 : lazy()));
+  socket.on("ticket_updated", (p) => { if (mine(p.ticket)) refresh(0); });
+  socket.on("queue_changed", (p) => {
+    // Only this ticket's field moves its place in line.
+    if ((p.fields || []).some((f) => f.id === status.field.id)) refresh(lazy());
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") refresh(0); // a sleeping phone missed events
+  });
+
+  // --------------------------------------------------------------------------- rating
+
+  const form = $("rating-form");
+  form.querySelectorAll(".level").forEach((button) => {
+    button.addEventListener("click", () => {
+      ratingLevel = Number(button.dataset.level);
+      form.querySelectorAll(".level").forEach((b) => b.setAttribute("aria-checked", String(b === button)));
+      const reasons = $("reasons");
+      if (reasons) reasons.hidden = ratingLevel > config.rating.low;
+      $("rating-submit").disabled = false;
+    });
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (ratingLevel === null) return;
+    const low = ratingLevel <= config.rating.low;
+    const reasons = low
+      ? Array.from(form.querySelectorAll('input[name="reason"]:checked')).map((i) => i.value)
+      : [];
+    const submit = $("rating-submit");
+    const error = $("rating-error");
+    submit.disabled = true;
+    error.hidden = true;
+    try {
+      await Motcua.api("POST", statusUrl + "/rating", {
+        level: ratingLevel, reasons: reasons, comment: $("rating-comment").value.trim(),
+      });
+      ratingDone = true;
+    } catch (err) {
+      if (err.code === "already_rated") {
+        ratingDone = true;
+      } else {
+        error.textContent = err.message;
+        error.hidden = false;
+        submit.disabled = false;
+        if (err.code === "rating_expired" || err.code === "phone_rating_off") {
+          status = Object.assign({}, status, { can_rate: false });
+          submit.disabled = true;
+        }
+        return;
+      }
+    }
+    renderRating();
+  });
+
+  render();
+  window.MotcuaPhone = { get status() { return status; }, socket: socket, refresh: refresh };
+})();
