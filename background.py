@@ -83,3 +83,79 @@ def lead(app, stop=None, tasks=None, lock=None) -> None:
 def start(app) -> None:
     """Start background work in this process: it runs the tasks only while it is the leader."""
     socketio.start_background_task(lead, app)
+
+
+# --------------------------------------------------------------------------- printing
+
+PRINTER_MESSAGES = {
+    "out": ("paper_out", "error", "Máy in phiếu đã hết giấy. Hãy thay cuộn giấy."),
+    "low": ("paper_low", "warning", "Máy in phiếu sắp hết giấy."),
+}
+
+
+def printer_alert(status: dict) -> tuple[str, str, str]:
+    """(kind, level, Vietnamese message) for a printer status; level "ok" clears the alert."""
+    # A printer out of paper also reports itself offline: name the cause staff can fix.
+    if status.get("paper") in PRINTER_MESSAGES:
+        return PRINTER_MESSAGES[status["paper"]]
+    if not status.get("online"):
+        return "printer_offline", "error", "Máy in phiếu không phản hồi (mất kết nối hoặc tắt nguồn)."
+    return "printer_ok", "ok", "Máy in phiếu đã hoạt động bình thường."
+
+
+def public_base_url(app) -> str:
+    """Base of the phone status URL printed in QR codes: the setting, else what kiosks used."""
+    return (app.config.get("PUBLIC_BASE_URL") or app.config.get("SEEN_BASE_URL")
+            or f"http://{app.config['HOST'] if app.config['HOST'] not in ('0.0.0.0', '::') else '127.0.0.1'}"
+               f":{app.config['PORT']}").rstrip("/")
+
+
+def ticket_print_data(app, job):
+    """Everything the printer needs for one job's ticket, read from the database here."""
+    from kiosk import printing
+
+    ticket = models.Ticket.get_by_id(job.ticket_id)
+    office = models.Office.get_by_id(ticket.office_id)
+    field = models.Field.get_by_id(ticket.field_id)
+    priority = models.PriorityCategory.get_or_none(models.PriorityCategory.id == ticket.priority_id)
+    ahead = ticketing.people_ahead(ticket)
+    wait_s = ticketing.estimated_wait_seconds(ahead, field.id, office)
+    return printing.ticket_print_from(
+        ticket, office, field, priority, people_ahead=ahead, estimated_wait_min=round(wait_s / 60),
+        status_url=f"{public_base_url(app)}/t/{ticket.public_token}",
+    )
+
+
+def open_configured_printer(app):
+    """The printer named by the PRINTER setting."""
+    from kiosk import printing
+
+    return printing.open_printer(app.config["PRINTER"], app.config["PRINTER_TIMEOUT"],
+                                 profile=app.config.get("PRINTER_PROFILE") or None,
+                                 paper_mm=app.config["PAPER_WIDTH_MM"])
+
+
+@task
+def print_worker(app, stop=None) -> None:
+    """Print queued tickets and watch the printer's health; alerts go to every staff screen."""
+    import realtime
+    from kiosk import printing
+
+    if app.config.get("PRINTER", "none") == "none":
+        return
+    stop = stop or threading.Event()
+    printer = open_configured_printer(app)
+
+    def build(job):
+        with app.app_context():
+            if job.ticket_id is None:
+                return printing.TicketPrint(office_name="motcua", field_name="Trang in thử / Test page",
+                                            display_number="0000", footer="In thử máy in")
+            return ticket_print_data(app, job)
+
+    def on_status(office_id, poll):
+        kind, level, message = printer_alert(poll.status)
+        with app.app_context(), models.connection():
+            realtime.alert(office_id, kind, message, level=level, printer=dict(poll.status, name=printer.name))
+
+    printing.run_worker(stop, printer, build, on_status=on_status, status_interval=app.config["PRINTER_POLL_S"])

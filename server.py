@@ -70,6 +70,7 @@ class Config:
         self.PAPER_WIDTH_MM = int(env.get("PAPER_WIDTH_MM", "80"))
         self.PRINTER_PROFILE = env.get("PRINTER_PROFILE", "default")
         self.PRINTER_TIMEOUT = float(env.get("PRINTER_TIMEOUT", "3"))
+        self.PRINTER_POLL_S = float(env.get("PRINTER_POLL_S", "15"))
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")
         self.BACKGROUND_TASKS = env.get("BACKGROUND_TASKS", "1") == "1"
         # Background work runs in the one process holding this lock (leader.py): auto|postgres|redis|file|none.
@@ -251,6 +252,27 @@ def _init_cli(app: Flask) -> None:
                 raise click.ClickException("Database already has an office; demo not seeded.")
             demo_module.seed_demo(pathlib.Path(app.config["INSTANCE_DIR"]))
         click.echo(demo_module.screen_urls(app.config, pathlib.Path(app.config["INSTANCE_DIR"])))
+
+    @app.cli.command("print-test")
+    def print_test():
+        """Print a test page on the PRINTER setting now and show the printer's status."""
+        import datetime as dt
+
+        from kiosk import printing
+
+        import background
+
+        if app.config["PRINTER"] == "none":
+            raise click.ClickException("PRINTER=none: set PRINTER, e.g. network://192.168.1.50:9100")
+        printer = background.open_configured_printer(app)
+        status = printer.status()
+        click.echo(f"Printer {app.config['PRINTER']}: {status}")
+        try:
+            printer.send(printing.build_test_page(app.config["PAPER_WIDTH_MM"], app.config.get("PRINTER_PROFILE") or None,
+                                                  printed_at=dt.datetime.now().strftime("%H:%M %d/%m/%Y")))
+        except printing.PrinterError as exc:
+            raise click.ClickException(f"Printing failed: {exc}") from exc
+        click.echo("Test page sent.")
 
     @app.cli.command("backup")
     @click.argument("target", type=click.Path(dir_okay=False))

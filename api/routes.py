@@ -177,6 +177,9 @@ def issue():
         raise ticketing.Invalid("Trường “priority” phải là mã đối tượng ưu tiên.", fields={"priority": "string"})
     client_ref = data.get("client_ref")
     kiosk = g.device if g.device is not None and g.device.kind == "kiosk" else None
+    if kiosk is not None:
+        # What the kiosk calls this server is what a phone on the same LAN can reach (QR codes).
+        current_app.config.setdefault("SEEN_BASE_URL", request.host_url.rstrip("/"))
     change = ticketing.issue_ticket(
         _office_id(), field_id, priority=priority or None, kiosk=kiosk, client_ref=client_ref,
         print_ticket=kiosk is not None and current_app.config.get("PRINTER", "none") != "none",
