@@ -1,0 +1,70 @@
+"""Admin room: who may see and change the administration area.
+
+Admins and leaders of an office read everything; only admins change anything (a leader gets a
+clear 403); clerks, devices and province accounts get 403; nobody logged in gets the login page
+(HTML) or 401 (JSON).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from flask import g, redirect, request, url_for
+
+from security import Forbidden, Unauthorized
+
+READ_ROLES = ("admin", "leader")
+WRITE_ROLES = ("admin",)
+
+
+def office_id() -> int:
+    """The office of the logged-in admin or leader."""
+    return g.user.office_id
+
+
+def _check(roles) -> None:
+    """Raise unless a person of ``roles`` with an office is logged in."""
+    user = g.get("user")
+    if user is None:
+        if g.get("device") is not None:
+            raise Forbidden("Thiết bị không được vào khu vực quản trị.")
+        raise Unauthorized("Vui lòng đăng nhập.")
+    if user.role not in READ_ROLES or user.office_id is None:
+        raise Forbidden("Tài khoản của bạn không có quyền vào khu vực quản trị.")
+    if user.role not in roles:
+        raise Forbidden("Tài khoản lãnh đạo chỉ được xem, không được thay đổi thiết lập.")
+
+
+def reader(view):
+    """JSON route for admins and leaders."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        _check(READ_ROLES)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def writer(view):
+    """JSON route that changes something: admins only."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        _check(WRITE_ROLES)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def page(view):
+    """HTML page for admins and leaders; the anonymous are sent to the login page."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("user") is None:
+            return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+        _check(READ_ROLES)
+        return view(*args, **kwargs)
+
+    return wrapped
