@@ -8,15 +8,11 @@ from __future__ import annotations
 import queue
 import signal
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 import socketio
-
-import models
-from tests.conftest import seed_test_office
 
 pytestmark = pytest.mark.slow
 
@@ -67,27 +63,6 @@ class FailoverDisplay:
         """Disconnect if still connected."""
         if self.client is not None and self.client.connected:
             self.client.disconnect()
-
-
-@pytest.fixture
-def shared_office(pg_url):
-    """The standard test office seeded in the PostgreSQL database both servers use."""
-    models.db.initialize(models.make_database(pg_url))
-    models.create_tables()
-    with models.connection():
-        bag = seed_test_office()
-    models.db.obj.close_all()
-    return bag
-
-
-@pytest.fixture
-def two_servers(pg_url, redis_url, shared_office, live_server_factory):
-    """Processes A and B on one PostgreSQL database and one Redis channel of their own."""
-    env = {"SOCKETIO_MESSAGE_QUEUE": redis_url, "SOCKETIO_CHANNEL": f"motcua-test-{uuid.uuid4().hex[:8]}",
-           "LEADER_RETRY_S": "0.5"}
-    a = live_server_factory(db_url=pg_url, env=env)
-    b = live_server_factory(db_url=pg_url, env=env)
-    return a, b
 
 
 def _issue(server, token, field_id):
