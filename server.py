@@ -29,6 +29,7 @@ import secrets  # noqa: E402
 import click  # noqa: E402
 from flask import Flask, g, jsonify, render_template, request  # noqa: E402
 from werkzeug.exceptions import HTTPException  # noqa: E402
+from werkzeug.routing import IntegerConverter  # noqa: E402
 
 import models  # noqa: E402
 import realtime  # noqa: E402
@@ -50,6 +51,15 @@ def _secret_key(instance_dir: pathlib.Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` URL parts: 0 .. 2**31-1, else the route does not match (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        """Default the maximum to the largest 32-bit id."""
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 class Config:
@@ -103,24 +113,33 @@ def create_app(config=None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(pathlib.Path(app.config["INSTANCE_DIR"]))
     app.json.ensure_ascii = False
+    # Ids beyond a 32-bit integer cannot exist; refusing them in routing keeps them away from
+    # the database driver (SQLite raises OverflowError on 64-bit overflow).
+    app.url_map.converters["int"] = BoundedIntConverter
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     models.db.initialize(models.make_database(app.config["DATABASE_URL"]))
     _init_request_hooks(app)
     _init_errors(app)
     realtime.init_app(app)
-    for room in ROOMS:
-        try:
-            module = importlib.import_module(room)
-        except ModuleNotFoundError as exc:
-            if exc.name != room:
-                raise
-            continue
+    for module in import_rooms():
         blueprint = getattr(module, "bp", None)
         if blueprint is not None:
             app.register_blueprint(blueprint)
     _init_cli(app)
     return app
+
+
+def import_rooms() -> list:
+    """Import every room package present (each exposes its blueprint as ``bp``)."""
+    modules = []
+    for room in ROOMS:
+        try:
+            modules.append(importlib.import_module(room))
+        except ModuleNotFoundError as exc:
+            if exc.name != room:
+                raise
+    return modules
 
 
 def _init_request_hooks(app: Flask) -> None:

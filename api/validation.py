@@ -27,6 +27,8 @@ def int_value(data: dict, name: str, required: bool = True, minimum: int | None 
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise Invalid(f"Trường “{name}” phải là số nguyên.", fields={name: "integer"})
+    if not -(2**31) <= value < 2**31:  # no id or setting is that large; keep it from the driver
+        raise Invalid(f"Trường “{name}” nằm ngoài giới hạn cho phép.", fields={name: "range"})
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise Invalid(f"Trường “{name}” nằm ngoài giới hạn cho phép.", fields={name: "range"})
     return value
