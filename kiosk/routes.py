@@ -1,0 +1,165 @@
+"""Kiosk room: the touch kiosk page, its pairing instructions, and the office logo.
+
+The page is rendered with everything it needs to work at once (office, fields, opening state,
+priority categories, texts in Vietnamese and English); it then follows the office live over
+Socket.IO and issues tickets through ``POST /api/tickets``.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, g, render_template, request
+
+import realtime
+import security
+import ticketing
+from models import PriorityCategory
+from security import require
+
+from . import bp
+
+# Seconds without a touch before a sub-page (priority step, procedures, an error) goes home.
+IDLE_SECONDS = 60
+
+# Logo types served as they are; anything else is refused (a logo must never become a page).
+LOGO_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml")
+
+# Every text of the kiosk: key -> (Vietnamese, English). {name} marks a value filled in by the page.
+TEXTS = {
+    "lang_button": ("English", "Tiếng Việt"),
+    "lang_code": ("EN", "VI"),
+    "home_title": ("Mời chọn lĩnh vực cần giải quyết", "Please choose a service"),
+    "home_hint": ("Chạm vào ô lĩnh vực để lấy số thứ tự", "Touch a service to take a number"),
+    "waiting_people": ("Đang chờ: {n} người", "Waiting: {n}"),
+    "waiting_none": ("Không có người chờ", "Nobody waiting"),
+    "wait_none": ("Không phải chờ", "No wait"),
+    "wait_minutes": ("Chờ khoảng {m} phút", "Wait about {m} min"),
+    "wait_hours": ("Chờ khoảng {h} giờ {m} phút", "Wait about {h} h {m} min"),
+    "field_closed": ("Tạm ngừng tiếp nhận", "Not accepting now"),
+    "no_fields": ("Hiện chưa có lĩnh vực nào tiếp nhận hồ sơ. Xin hỏi cán bộ.",
+                  "No service is accepting applications now. Please ask the staff."),
+    "lunch": ("Đang giờ nghỉ trưa, cán bộ tiếp tục làm việc lúc {time}. Quý vị vẫn lấy số được.",
+              "Lunch break: service resumes at {time}. You can still take a number."),
+    "procedures_button": ("Thủ tục hành chính", "Administrative procedures"),
+    "closed_title": ("Hiện không cấp số thứ tự", "Numbers are not issued now"),
+    "closed_holiday": ("Hôm nay là ngày nghỉ lễ.", "Today is a public holiday."),
+    "closed_day_off": ("Hôm nay không phải ngày làm việc.", "Today is not a working day."),
+    "closed_not_yet_open": ("Chưa đến giờ làm việc.", "The office is not open yet."),
+    "closed_after_cutoff": ("Đã hết giờ cấp số hôm nay (sau {time}).", "No more numbers today (after {time})."),
+    "closed_other": ("Văn phòng đang tạm ngừng cấp số.", "The office is not issuing numbers now."),
+    "reopens": ("Cấp số trở lại lúc", "Numbers again from"),
+    "today": ("Hôm nay", "Today"),
+    "tomorrow": ("Ngày mai", "Tomorrow"),
+    "hours": ("Giờ làm việc: {hours}", "Office hours: {hours}"),
+    "priority_title": ("Quý vị có thuộc đối tượng ưu tiên không?", "Are you in a priority group?"),
+    "priority_field": ("Lĩnh vực: {field}", "Service: {field}"),
+    "no_priority": ("Không ưu tiên", "No priority"),
+    "priority_note": ("Cán bộ có thể đề nghị xuất trình giấy tờ chứng minh đối tượng ưu tiên.",
+                      "Staff may ask for a document proving the priority group."),
+    "back": ("Quay lại", "Back"),
+    "issuing": ("Đang lấy số thứ tự, xin chờ…", "Getting your number, please wait…"),
+    "pending_title": ("Mất kết nối tới máy chủ", "Connection to the server lost"),
+    "pending_text": ("Máy đang thử lại để lấy số cho Quý vị. Xin chờ, đừng rời đi.",
+                     "Retrying to get your number. Please wait here."),
+    "cancel": ("Hủy", "Cancel"),
+    "ticket_label": ("Số thứ tự của Quý vị", "Your number"),
+    "ticket_priority": ("Ưu tiên: {name}", "Priority: {name}"),
+    "ticket_field": ("Lĩnh vực", "Service"),
+    "ticket_ahead": ("Số người chờ trước Quý vị", "People ahead of you"),
+    "ticket_wait": ("Thời gian chờ dự kiến", "Estimated wait"),
+    "ticket_wait_none": ("Sắp đến lượt", "Almost your turn"),
+    "about_minutes": ("Khoảng {m} phút", "About {m} min"),
+    "about_hours": ("Khoảng {h} giờ {m} phút", "About {h} h {m} min"),
+    "ticket_qr": ("Quét mã để theo dõi số trên điện thoại", "Scan to follow your number on a phone"),
+    "ticket_keep": ("Vui lòng giữ phiếu và theo dõi màn hình", "Please keep your ticket and watch the screen"),
+    "ticket_printing": ("Mời nhận phiếu in bên dưới.", "Please take your printed ticket below."),
+    "done": ("Xong", "Done"),
+    "error_title": ("Chưa lấy được số thứ tự", "No number was issued"),
+    "error_network": ("Mất kết nối tới máy chủ. Vui lòng thử lại sau ít phút hoặc hỏi cán bộ.",
+                      "The server cannot be reached. Please try again in a few minutes or ask the staff."),
+    "error_cap": ("Lĩnh vực này đã hết số trong ngày hôm nay.", "This service has no numbers left today."),
+    "error_generic": ("Đã có lỗi. Vui lòng thử lại hoặc hỏi cán bộ.", "Something went wrong. Please try again or ask the staff."),
+    "ok": ("Đồng ý", "OK"),
+    "offline_title": ("Đang kết nối lại…", "Reconnecting…"),
+    "offline_text": ("Tạm thời chưa cấp số. Xin chờ trong giây lát.", "Numbers cannot be issued for a moment. Please wait."),
+    "proc_title": ("Thủ tục hành chính", "Administrative procedures"),
+    "proc_schedule": ("Lịch tiếp nhận hồ sơ", "Reception schedule"),
+    "proc_days": ("Ngày làm việc", "Working days"),
+    "proc_morning": ("Buổi sáng", "Morning"),
+    "proc_afternoon": ("Buổi chiều", "Afternoon"),
+    "proc_hours": ("Giờ làm việc", "Hours"),
+    "proc_cutoff": ("Cấp số đến", "Numbers issued until"),
+    "proc_time": ("Thời hạn giải quyết", "Legal processing time"),
+    "proc_fee": ("Phí, lệ phí", "Fee"),
+    "proc_documents": ("Hồ sơ gồm", "Documents required"),
+    "proc_none": ("Chưa có thủ tục nào được công bố cho lĩnh vực này.", "No procedure is listed for this service yet."),
+    "proc_loading": ("Đang tải danh sách thủ tục…", "Loading the procedures…"),
+    "proc_failed": ("Chưa tải được danh sách thủ tục. Máy sẽ thử lại khi có kết nối.",
+                    "The procedures could not be loaded. The kiosk will retry when connected."),
+    "proc_count": ("{n} thủ tục", "{n} procedures"),
+    "scroll_up": ("Lên", "Up"),
+    "scroll_down": ("Xuống", "Down"),
+    "not_specified": ("Chưa quy định", "Not specified"),
+    "and": ("và", "and"),
+    "weekdays": (
+        ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"],
+        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    ),
+}
+
+
+def texts_by_language() -> dict:
+    """The texts as {"vi": {...}, "en": {...}} for the page."""
+    return {lang: {key: pair[i] for key, pair in TEXTS.items()} for i, lang in enumerate(("vi", "en"))}
+
+
+def _categories(office_id: int) -> list[dict]:
+    """Active priority categories of the office, as /api/priority-categories gives them."""
+    query = (
+        PriorityCategory.select()
+        .where((PriorityCategory.office == office_id) & (PriorityCategory.active == True))
+        .order_by(PriorityCategory.sort_order, PriorityCategory.id)
+    )
+    return [{"code": c.code, "name": c.name, "name_en": c.name_en, "icon": c.icon} for c in query]
+
+
+def _unpaired(status: int, device=None):
+    """The page telling staff how to pair this screen (or that it is paired as something else)."""
+    admin_url = request.host_url.rstrip("/") + "/admin"
+    return render_template("kiosk/unpaired.html", admin_url=admin_url, device=device), status
+
+
+@bp.get("/kiosk")
+def kiosk_page():
+    """The kiosk screen for a paired kiosk; pairing instructions for anything else."""
+    device = g.get("device")
+    if device is None:
+        return _unpaired(401)
+    if device.kind != "kiosk":
+        return _unpaired(403, device)
+    office = ticketing.get_office(device.office_id)
+    config = {
+        "office": realtime.office_payload(office),
+        "timezone": office.timezone or "Asia/Ho_Chi_Minh",
+        "ticket_seconds": max(3, office.kiosk_ticket_seconds or 15),
+        "idle_seconds": IDLE_SECONDS,
+        "printing": current_app.config.get("PRINTER", "none") != "none",
+        "fields": realtime.fields_payload(office),
+        "opening": ticketing.opening_state(office),
+        "categories": _categories(office.id),
+        "texts": texts_by_language(),
+    }
+    return render_template("kiosk/index.html", office=office, config=config)
+
+
+@bp.get("/kiosk/logo")
+@require(roles=("admin", "leader", "clerk"), devices=("kiosk", "display", "tablet"))
+def kiosk_logo():
+    """The office's logo image (404 when the office has none)."""
+    office = ticketing.get_office(security.current_office_id())
+    if not office.logo or office.logo_type not in LOGO_TYPES:
+        raise ticketing.NotFound("Văn phòng chưa có biểu trưng (logo).")
+    response = Response(bytes(office.logo), mimetype=office.logo_type)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    # An SVG opened on its own must not run scripts.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response
