@@ -16,6 +16,7 @@
   const FLASH_MS = 8000; // long enough to catch the eye, short enough not to tire it
   const CALLS_KEPT = 40;
   const PREVIOUS_SHOWN = 2; // earlier numbers listed under each counter's latest
+  const RECENT_SHOWN = 6; // as many as fit are shown; the list is clipped from the oldest
   const WEEKDAYS = ["Chủ Nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"];
 
   const state = {
@@ -103,7 +104,7 @@
       .filter((c) => wantsCounter(c.id))
       .sort((a, b) => a.number - b.number);
     const list = $("counters");
-    list.style.setProperty("--rows", Math.max(counters.length, 4));
+    list.style.setProperty("--rows", Math.max(counters.length, 3));
     list.innerHTML = counters.map((counter) => {
       const status = counterStatus(counter);
       const numbers = [];
@@ -128,9 +129,34 @@
     }).join("");
   }
 
+  function renderRecent() {
+    // The calls before the newest (which is shown large), one line per ticket and counter.
+    const seen = new Set();
+    const calls = state.calls.filter(wantsCall).filter((call) => {
+      const key = call.ticket.id + "/" + call.counter_id;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    }).slice(1, 1 + RECENT_SHOWN);
+    const list = $("recent");
+    $("recent-title").hidden = !calls.length;
+    list.innerHTML = calls.map((call) => (
+      '<li class="recent-call"><span class="recent-number">' + esc(call.number) + "</span>" +
+      '<span class="recent-counter">Quầy ' + esc(call.counter_number) + "</span>" +
+      '<span class="recent-time">' + esc(localTime(call.at)) + "</span></li>"
+    )).join("");
+    // Only whole rows: the list is cut from the oldest; no room for one row drops the title too.
+    const bottom = list.getBoundingClientRect().bottom + 1;
+    Array.from(list.children).forEach((li) => { if (li.getBoundingClientRect().bottom > bottom) li.remove(); });
+    if (!list.children.length) $("recent-title").hidden = true;
+  }
+
   function renderFields() {
-    const fields = state.fields.filter((f) => f.active && wantsField(f.id));
+    // Only fields with people waiting: eleven rows of zeros would shrink the ones that matter
+    // below what can be read across the hall.
+    const fields = state.fields.filter((f) => f.active && f.waiting > 0 && wantsField(f.id));
     const list = $("fields");
+    $("fields-empty").hidden = fields.length > 0;
     list.style.setProperty("--rows", Math.max(Math.ceil(fields.length / 2), 3));
     list.innerHTML = fields.map((field) => (
       '<li class="field' + (field.waiting ? "" : " field--empty") + '" data-field="' + field.id + '">' +
@@ -160,6 +186,7 @@
     const newest = state.calls.find(wantsCall) || null;
     renderCall(newest, false);
     renderCounters();
+    renderRecent();
     renderFields();
   }
 
@@ -171,6 +198,13 @@
     hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
   });
   const WEEKDAY_INDEX = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+  const hourMinute = new Intl.DateTimeFormat("en-GB", {
+    timeZone: state.office.timezone || "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+
+  function localTime(iso) {
+    return iso ? hourMinute.format(new Date(iso)) : "";
+  }
   let shownDate = null;
 
   function tick() {
@@ -211,6 +245,7 @@
       if (counter) counter.current = call.ticket;
       renderCall(call, true);
       renderCounters();
+      renderRecent();
       announce(call);
     },
     counter_changed(payload) {

@@ -22,7 +22,7 @@
     waiting: "Đang chờ",
     called: "Đến lượt bạn",
     serving: "Đang phục vụ",
-    done: "Đã hoàn thành",
+    done: "Đã phục vụ xong",
     no_show: "Vắng mặt",
     cancelled: "Đã hủy",
   };
@@ -118,7 +118,7 @@
     $("called-counter").textContent = s.counter_number || "";
     $("called-name").textContent = s.counter_name && s.counter_name !== "Quầy " + s.counter_number ? s.counter_name : "";
     $("serving-counter").textContent = s.counter_number || "";
-    $("alerts-enable").hidden = s.state !== "waiting" && s.state !== "called";
+    $("alerts-enable").hidden = s.state !== "waiting"; // once called, it is too late to ask
     renderRating();
 
     const call = s.state === "called" ? s.counter_number + "/" + s.ticket.recall_count : null;
