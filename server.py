@@ -11,6 +11,10 @@ import sys
 # Monkey-patching must happen before anything else imports socket/threading; the mode is the
 # one setting read here rather than in Config because Config's module imports come later.
 if __name__ == "__main__" and os.environ.get("ASYNC_MODE", "eventlet") == "eventlet":
+    import warnings
+
+    # eventlet is the mandated server; its deprecation notice is not news to an office clerk.
+    warnings.filterwarnings("ignore", message=".*Eventlet is deprecated.*")
     import eventlet
 
     eventlet.monkey_patch()
