@@ -157,11 +157,11 @@ def fields_payload(office: Office, now=None, field_ids=None) -> list[dict]:
     return result
 
 
-def _spoken(ticket: Ticket, counter: Counter) -> dict:
+def _spoken(ticket: Ticket, counter: Counter, region: str | None = None) -> dict:
     """The call in words and clip keys for the office's region (display.voice)."""
     from display import voice  # here, not at the top: the display package imports this module
 
-    region = Office.get_by_id(ticket.office_id).region
+    region = region or Office.get_by_id(ticket.office_id).region
     try:
         return {
             "words": voice.announcement_words(ticket.display_number, counter.number, region),
@@ -173,11 +173,11 @@ def _spoken(ticket: Ticket, counter: Counter) -> dict:
         return {"words": "", "clips": [], "region": region}
 
 
-def call_payload(ticket: Ticket, counter: Counter, recall: bool) -> dict:
+def call_payload(ticket: Ticket, counter: Counter, recall: bool, region=None, fields=None) -> dict:
     """What a display needs to show and announce a call."""
-    payload = ticket_payload(ticket, counters={counter.id: counter})
+    payload = ticket_payload(ticket, fields=fields, counters={counter.id: counter})
     return {
-        **_spoken(ticket, counter),
+        **_spoken(ticket, counter, region),
         "ticket": payload,
         "number": ticket.display_number,
         "counter_id": counter.id,
@@ -205,12 +205,16 @@ def recent_calls(office_id: int, limit: int = 10) -> list[dict]:
         .order_by(TicketEvent.id.desc())
         .limit(limit)
     )
+    events = list(events)
+    # One query per table, not per call: a hall of boards reconnecting at once asks for this.
+    tickets = {t.id: t for t in Ticket.select().where(Ticket.id.in_([e.ticket_id for e in events]))}
+    counters = {c.id: c for c in Counter.select().where(Counter.office == office_id)}
+    fields = {f.id: f for f in Field.select().where(Field.office == office_id)}
     calls = []
     for event in events:
-        ticket = Ticket.get_by_id(event.ticket_id)
-        counter = Counter.get_or_none(Counter.id == event.counter_id)
-        if counter is not None:
-            call = call_payload(ticket, counter, event.kind == "recall")
+        counter = counters.get(event.counter_id)
+        if counter is not None and event.ticket_id in tickets:
+            call = call_payload(tickets[event.ticket_id], counter, event.kind == "recall", office.region, fields)
             call["at"] = iso(event.at)
             calls.append(call)
     return calls
@@ -294,7 +298,8 @@ def publish(change: ticketing.Change) -> None:
         fields = {change.field.id: change.field} if change.field else None
         events.append((TICKET_ISSUED, {"ticket": ticket_payload(ticket, fields=fields)}, [staff]))
     elif change.kind == "called":
-        events.append((TICKET_CALLED, call_payload(ticket, change.counter, change.recall), [staff, public]))
+        region = change.office.region if change.office else None
+        events.append((TICKET_CALLED, call_payload(ticket, change.counter, change.recall, region), [staff, public]))
         if not change.recall:
             events.append((COUNTER_CHANGED, {"counter": counter_payload(change.counter, ticket)}, [staff]))
     elif change.kind == "rated":
