@@ -116,7 +116,7 @@ def _categories(office_id: int) -> list[dict]:
     """Active priority categories of the office, as /api/priority-categories gives them."""
     query = (
         PriorityCategory.select()
-        .where((PriorityCategory.office == office_id) & (PriorityCategory.active == True))
+        .where((PriorityCategory.office == office_id) & (PriorityCategory.active == True))  # noqa: E712
         .order_by(PriorityCategory.sort_order, PriorityCategory.id)
     )
     return [{"code": c.code, "name": c.name, "name_en": c.name_en, "icon": c.icon} for c in query]

@@ -558,7 +558,11 @@
       return;
     }
     var fields = data.fields || [];
-    if (!fields.some(function (f) { return f.id === state.procField; })) state.procField = fields.length ? fields[0].id : null;
+    if (!fields.some(function (f) { return f.id === state.procField; })) {
+      // Open on the first field that has something to read.
+      var first = fields.filter(function (f) { return f.procedures.length; })[0] || fields[0];
+      state.procField = first ? first.id : null;
+    }
     fields.forEach(function (f) {
       var button = el("button", "k-proc-tab");
       button.type = "button";

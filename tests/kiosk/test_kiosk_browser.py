@@ -144,7 +144,7 @@ def test_tap_field_choose_priority_and_see_the_committed_ticket(browser, live_of
 
     tap(page, ".k-done")
     page.wait_for_selector("#screen-home:not([hidden])")
-    tap(page, ".k-proc-open")
+    tap(page, ".k-proc-open:visible")
     page.wait_for_selector("#screen-procedures:not([hidden])")
     tap(page, f'.k-proc-tab[data-field="{bag.f1.id}"]')
     page.wait_for_selector("#k-proc-list .k-proc")
@@ -263,7 +263,7 @@ def test_inactivity_returns_home_in_vietnamese(browser, live_office, live_server
     server = live_server_factory(db_url=db_url)
     context, page = open_kiosk(browser, server.url, bag.kiosk_token, LANDSCAPE, clock=True)
     tap(page, ".k-lang")
-    tap(page, ".k-proc-open")
+    tap(page, ".k-proc-open:visible")
     page.wait_for_selector("#screen-procedures:not([hidden])")
     assert page.inner_text("#proc-title") == "Administrative procedures"
     page.clock.run_for(55_000)
