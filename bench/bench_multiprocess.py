@@ -1,0 +1,203 @@
+"""Beyond-one-box benchmark: tickets/s and call-to-display latency with 1 and with 2 server
+processes on PostgreSQL + Redis, with N Socket.IO display clients spread over the processes.
+
+Run: .venv/bin/python bench/bench_multiprocess.py [--clients 1000] [--tickets 200] [--calls 30]
+Needs PostgreSQL at TEST_PG_ADMIN (default postgresql://postgres@127.0.0.1:5432/test) and Redis
+at TEST_REDIS_URL. Everything runs on 127.0.0.1; a fresh database is created and dropped.
+
+Clients live in one helper process (eventlet green threads, each a minimal Socket.IO client over
+WebSocket), connected round-robin to the server processes; each is a display of the office, so
+every event reaches all of them (the heaviest fan-out). "call-to-display" is the time from just
+before the clerk's POST call-next to each client receiving ticket_called; calls are spaced so
+they do not overlap. Tickets are issued by 16 kiosk threads, round-robin over the processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def clients_worker(urls: list[str], count: int, token: str, done_file: str) -> None:
+    """Helper process: connect ``count`` display clients, record ticket_called arrival times.
+
+    Each client speaks the Socket.IO v4 / Engine.IO v4 WebSocket protocol directly (open, connect
+    with auth, answer pings, read events) and decodes only ticket_called: a full python-socketio
+    client per connection costs more CPU than the server being measured.
+    """
+    import eventlet
+
+    eventlet.monkey_patch()
+    import websocket
+
+    received: dict[int, list[float]] = {}
+    failures, alive = [], []
+
+    def reader(ws):
+        """Answer pings and time ticket_called until the socket closes."""
+        try:
+            while True:
+                message = ws.recv()
+                if message == "2":
+                    ws.send("3")
+                elif message.startswith('42["ticket_called"'):
+                    data = json.loads(message[2:])[1]
+                    received.setdefault(data["ticket"]["id"], []).append(time.time())
+        except Exception:  # noqa: BLE001 - a closed socket ends this client
+            alive.remove(ws)
+
+    def connect(i):
+        """One display client on server i mod len(urls); True when the snapshot arrived."""
+        base = urls[i % len(urls)].replace("http://", "ws://")
+        try:
+            ws = websocket.create_connection(f"{base}/socket.io/?EIO=4&transport=websocket", timeout=60)
+            assert ws.recv().startswith("0")
+            ws.send("40" + json.dumps({"device_token": token}))
+            while not (message := ws.recv()).startswith('42["snapshot"'):
+                if message.startswith("44"):
+                    raise RuntimeError(message)
+            ws.settimeout(None)
+        except Exception as exc:  # noqa: BLE001 - counted and reported, the bench goes on
+            failures.append(str(exc))
+            return False
+        alive.append(ws)
+        eventlet.spawn(reader, ws)
+        return True
+
+    started = time.monotonic()
+    pool = eventlet.GreenPool(50)
+    ready = sum(pool.imap(connect, range(count)))
+    print(json.dumps({"ready": ready, "failed": len(failures), "connect_s": time.monotonic() - started}),
+          flush=True)
+    while not os.path.exists(done_file):
+        eventlet.sleep(0.1)
+    eventlet.sleep(1.0)  # late deliveries
+    print(json.dumps({"received": received, "still_connected": len(alive)}), flush=True)
+    os._exit(0)
+
+
+def _percentile(values, q):
+    """The q-th percentile (0-100) by nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+def run(processes: int, clients: int, tickets: int, calls: int, pg_admin: str, redis_url: str) -> dict:
+    """One configuration on a fresh database; returns the figures."""
+    import psycopg2
+    import requests
+
+    import models
+    from tests.conftest import LiveServer, make_counter, seed_test_office
+
+    name = f"motcua_bench_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(pg_admin)
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    url = f"{pg_admin.rsplit('/', 1)[0]}/{name}"
+    models.db.initialize(models.make_database(url))
+    models.create_tables()
+    with models.connection():
+        bag = seed_test_office()
+        counters = [bag.c1, bag.c2] + [make_counter(bag.office, [bag.f1, bag.f2], number=10 + i) for i in range(4)]
+        clerk = "admin1"
+    models.db.obj.close_all()
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="motcua-bench-"))
+    env = {"SOCKETIO_MESSAGE_QUEUE": redis_url, "SOCKETIO_CHANNEL": f"bench-{name}", "LOG_LEVEL": "ERROR"}
+    servers = [LiveServer(url, tmp / "instance", env).start() for _ in range(processes)]
+    worker = None
+    try:
+        done_file = tmp / "done"
+        worker = subprocess.Popen(
+            [sys.executable, __file__, "--worker", json.dumps([s.url for s in servers]), str(clients),
+             bag.display_token, str(done_file)],
+            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        ready = json.loads(worker.stdout.readline())
+
+        def issue(i):
+            """One kiosk request through server i mod P; its latency."""
+            s = servers[i % processes]
+            t0 = time.perf_counter()
+            r = requests.post(s.url + "/api/tickets", json={"field": (bag.f1.id, bag.f2.id)[i % 2]},
+                              headers={"X-Device-Token": bag.kiosk_token}, timeout=60)
+            assert r.status_code == 201, r.text
+            return time.perf_counter() - t0
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(16) as pool:
+            issue_latencies = list(pool.map(issue, range(tickets)))
+        issue_s = time.perf_counter() - started
+
+        sessions = [s.session(username=clerk) for s in servers]
+        sent = {}
+        for i in range(calls):
+            counter = counters[i % len(counters)]
+            s, http = servers[i % processes], sessions[i % processes]
+            active = http.get(s.url + "/api/counters", timeout=30).json()["counters"]
+            current = next(c for c in active if c["id"] == counter.id)["current"]
+            if current:
+                http.post(s.url + f"/api/tickets/{current['id']}/finish", timeout=30)
+            t0 = time.time()
+            r = http.post(s.url + f"/api/counters/{counter.id}/call-next", timeout=30)
+            assert r.status_code == 200, r.text
+            sent[r.json()["ticket"]["id"]] = t0
+            time.sleep(0.3)
+        done_file.write_text("done")
+        report = json.loads(worker.stdout.readline())
+        latencies = [(t - sent[int(tid)]) * 1000 for tid, times in report["received"].items() if int(tid) in sent
+                     for t in times]
+        expected = calls * ready["ready"]
+        return {
+            "processes": processes, "clients": ready["ready"], "connect_failed": ready["failed"],
+            "connect_s": round(ready["connect_s"], 1),
+            "tickets": tickets, "tickets_per_s": round(tickets / issue_s, 1),
+            "issue_p50_ms": round(_percentile(issue_latencies, 50) * 1000, 1),
+            "issue_p99_ms": round(_percentile(issue_latencies, 99) * 1000, 1),
+            "calls": calls, "deliveries": f"{len(latencies)}/{expected}",
+            "call_to_display_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+            "call_to_display_p99_ms": round(_percentile(latencies, 99), 1) if latencies else None,
+            "call_to_display_max_ms": round(max(latencies), 1) if latencies else None,
+            "still_connected": report["still_connected"],
+        }
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.kill()
+        for s in servers:
+            s.stop()
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def main() -> None:
+    """Run 1 then 2 processes and print the figures."""
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        clients_worker(json.loads(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--tickets", type=int, default=200)
+    parser.add_argument("--calls", type=int, default=30)
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    pg_admin = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
+    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    print(f"CPUs: {os.cpu_count()}; clients {args.clients}; tickets {args.tickets}; calls {args.calls}")
+    for processes in args.processes:
+        print(json.dumps(run(processes, args.clients, args.tickets, args.calls, pg_admin, redis_url),
+                         ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()
