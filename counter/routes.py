@@ -1,0 +1,86 @@
+"""Counter room: the console page and its API additions (today's own figures, reprint a ticket).
+
+The console itself is one page driven by static/js/counter.js; every queue action goes through
+the JSON API (``/api/counters/...``, ``/api/tickets/...``) and the page follows the office live.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, render_template
+
+import realtime
+import security
+import ticketing
+from api import openapi
+from models import Counter
+from rating import scale as rating_scale
+from security import require
+
+from . import bp
+from .figures import clerk_today
+
+STAFF = ("admin", "leader", "clerk")
+
+# The console's actions: (name, button text, shortcut shown, keys as KeyboardEvent.key values).
+# The page builds its buttons, its shortcut help and its key bindings from this one list.
+ACTIONS = [
+    ("call_next", "Gọi số tiếp theo", "F1 / Space", ["F1", " "]),
+    ("recall", "Gọi lại", "R", ["r"]),
+    ("start", "Bắt đầu phục vụ", "S", ["s"]),
+    ("finish", "Kết thúc", "F", ["f"]),
+    ("no_show", "Vắng mặt", "N", ["n"]),
+    ("transfer", "Chuyển…", "T", ["t"]),
+    ("reprint", "In lại phiếu", "I", ["i"]),
+    ("pause", "Tạm dừng…", "P", ["p"]),
+]
+
+PAUSE_REASONS = ["Nghỉ trưa", "Họp", "Vắng mặt tạm thời"]
+
+openapi.register(
+    ("get", "/api/me/today", "Today's own figures of the logged-in clerk (aggregates only)", "clerk, leader, admin",
+     None, 200, {"type": "object", "properties": {
+         "served": {"type": "integer"}, "avg_service_s": {"type": ["integer", "null"]},
+         "no_show": {"type": "integer"}, "transferred": {"type": "integer"},
+         "ratings": {"type": "object", "description": "count, satisfied, satisfied_pct, scale, levels[]"}}}),
+    ("post", "/api/tickets/{ticket_id}/reprint", "Queue a reprint of an open ticket of today (409 when printing is off)",
+     "clerk, leader, admin", None, 201, None),
+)
+
+
+@bp.get("/counter")
+def console():
+    """The clerk's console (login, counter choice and the working screen in one page)."""
+    return render_template(
+        "counter/console.html",
+        actions=[{"name": a, "label": label, "hint": hint, "keys": keys} for a, label, hint, keys in ACTIONS],
+        pause_reasons=PAUSE_REASONS,
+        scales={n: rating_scale.levels(n) for n in rating_scale.SCALES},
+    )
+
+
+@bp.get("/api/me/today")
+@require(roles=STAFF)
+def my_today():
+    """Today's figures of the logged-in person: served, average service time, ratings (aggregates)."""
+    if g.user.office_id is None:
+        raise security.Forbidden("Tài khoản không thuộc đơn vị nào.")
+    office = ticketing.get_office(g.user.office_id)
+    return jsonify(clerk_today(g.user, office))
+
+
+@bp.post("/api/tickets/<int:ticket_id>/reprint")
+@require(roles=STAFF)
+def reprint(ticket_id):
+    """Queue one more print of a ticket (the print worker sends it to the printer)."""
+    office_id = security.current_office_id()
+    if office_id is None:
+        raise security.Forbidden("Tài khoản không thuộc đơn vị nào.")
+    ticket = ticketing.get_ticket(ticket_id, office_id)
+    if ticket.counter_id:
+        security.check_counter_access(Counter.get_by_id(ticket.counter_id))
+    if current_app.config.get("PRINTER", "none") == "none":
+        raise ticketing.DomainError("Hệ thống chưa cấu hình máy in phiếu, không in lại được.", code="printer_off")
+    change = ticketing.reprint(ticket_id, office_id=office_id, user=g.user)
+    body = {"ticket": realtime.ticket_payload(change.ticket), "print_job_id": change.print_job_id,
+            "duplicate": change.duplicate}
+    return jsonify(body), 200 if change.duplicate else 201

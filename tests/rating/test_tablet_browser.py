@@ -1,0 +1,93 @@
+"""Rating room: the tablet in a real headless Chromium against a real server process, on an
+office that rates on 5 levels: the citizen who walks away leaves no rating, only the two lowest
+levels ask for reasons, a reload still offers the ticket just finished; the unpaired page."""
+
+import pytest
+
+import models
+from models import Office, Rating, Ticket
+from tests.conftest import screenshot
+
+TABLET = {"width": 1280, "height": 800}
+
+
+def finish_one(server, bag, clerk):
+    """Issue a ticket at the kiosk, call it at counter 1 and finish it; its number."""
+    kiosk = server.session(device_token=bag.kiosk_token)
+    assert kiosk.post(server.url + "/api/tickets", json={"field": bag.f1.id}, timeout=10).status_code == 201
+    ticket = clerk.post(f"{server.url}/api/counters/{bag.c1.id}/call-next", timeout=10).json()["ticket"]
+    assert clerk.post(f"{server.url}/api/tickets/{ticket['id']}/finish", timeout=10).status_code == 200
+    return ticket["number"]
+
+
+def stored_level(number):
+    """The level stored for a ticket number, or None."""
+    with models.connection():
+        ticket = Ticket.get(Ticket.display_number == number)
+        rating = Rating.get_or_none(Rating.ticket == ticket.id)
+        return (rating.level, rating.scale) if rating else None
+
+
+@pytest.mark.browser
+def test_five_level_tablet_walk_away_reasons_and_reload(browser, live_office, live_server_factory):
+    db_url, bag = live_office
+    with models.connection():
+        Office.update(rating_levels=5).where(Office.id == bag.office.id).execute()
+    server = live_server_factory(db_url=db_url)
+    clerk = server.session(username="canbo1")
+    clerk.post(f"{server.url}/api/counters/{bag.c1.id}/open", timeout=10)
+    context = browser.new_context(viewport=TABLET, timezone_id="Asia/Ho_Chi_Minh")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.clock.install()
+    try:
+        page.goto(f"{server.url}/pair/{bag.tablet1_token}")
+        page.wait_for_selector("#screen-idle:not([hidden])")
+        page.wait_for_function("!document.getElementById('net-banner').classList.contains('show')")
+
+        walked_away = finish_one(server, bag, clerk)
+        page.wait_for_selector("#screen-rate:not([hidden])")
+        assert page.locator(".rt-face-word").all_inner_texts() == [
+            "Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng", "Rất không hài lòng"]
+        page.evaluate("document.fonts.ready")
+        screenshot(page, "rating-5-levels")
+        page.clock.fast_forward(46_000)  # nobody touches the screen
+        page.wait_for_selector("#screen-idle:not([hidden])")
+        assert stored_level(walked_away) is None
+
+        low = finish_one(server, bag, clerk)
+        page.wait_for_selector(f"#rate-number:text('{low}')")
+        page.click(".rt-face:has-text('Không hài lòng') >> nth=0")  # level 2 of 5 asks for reasons
+        page.wait_for_selector("#screen-reasons:not([hidden])")
+        assert "Không hài lòng" in page.inner_text("#reasons-chosen")
+        page.click("#reasons-back")
+        page.click(".rt-face:has-text('Bình thường')")  # level 3 does not
+        page.wait_for_selector("#screen-thanks:not([hidden])")
+        assert stored_level(low) == (3, 5)
+
+        reloaded = finish_one(server, bag, clerk)
+        page.reload()  # the tablet restarted: it still offers the ticket just finished
+        page.wait_for_selector(f"#rate-number:text('{reloaded}')")
+        page.click(".rt-face:has-text('Rất hài lòng')")
+        page.wait_for_selector("#screen-thanks:not([hidden])")
+        assert stored_level(reloaded) == (5, 5)
+        assert errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_unpaired_tablet_shows_how_to_pair(browser, live_office, live_server_factory):
+    db_url, _bag = live_office
+    server = live_server_factory(db_url=db_url)
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/rating")
+        assert "Máy đánh giá chưa được ghép nối" in page.inner_text("h1")
+        assert "liên kết ghép nối" in page.inner_text("main")
+        page.evaluate("document.fonts.ready")
+        screenshot(page, "rating-unpaired")
+    finally:
+        context.close()
