@@ -53,7 +53,10 @@
     return err.message || "Đã có lỗi. Xin thử lại.";
   }
 
-  function toast(text, level, sticky) {
+  /** Show a toast; ``ms`` 0 keeps it until closed. A toast with a ``slot`` replaces the previous one. */
+  var slots = {};
+  function toast(text, level, ms, slot) {
+    if (slot && slots[slot]) { slots[slot].remove(); delete slots[slot]; }
     var box = document.createElement("div");
     box.className = "toast toast-" + (level || "info");
     box.setAttribute("role", level === "warning" || level === "error" ? "alert" : "status");
@@ -68,8 +71,10 @@
     box.appendChild(span);
     box.appendChild(close);
     $("toasts").appendChild(box);
-    if (!sticky) setTimeout(function () { box.remove(); }, 12000);
+    if (slot) slots[slot] = box;
+    if (ms) setTimeout(function () { box.remove(); if (slots[slot] === box) delete slots[slot]; }, ms);
   }
+  function clearSlot(slot) { if (slots[slot]) { slots[slot].remove(); delete slots[slot]; } }
 
   // ------------------------------------------------------------------ time
 
@@ -238,7 +243,7 @@
     localStorage.removeItem(storeKey());
     state.counter = null;
     // A fresh connection for the next counter: the old one still follows this counter's alerts.
-    if (state.live) { state.live.socket.disconnect(); state.live = null; }
+    dropLive();
     return true;
   }
 
@@ -254,7 +259,7 @@
     try {
       if (closeCounter && !(await leaveCounter())) return;
       try { await M.api("DELETE", "/api/session"); } catch (err) { /* the session is gone anyway */ }
-      if (state.live) { state.live.socket.disconnect(); state.live = null; }
+      dropLive();
       state.user = null; state.counter = null; state.current = null; state.info = null;
       showLogin();
     } finally {
@@ -268,9 +273,12 @@
 
   function connectLive() {
     if (state.live) { joinCounter(); return; }
+    var token = {};  // events of a connection we already dropped (logout, other counter) are ignored
+    state.liveToken = token;
     state.live = M.live({
       handlers: {
         status: function (s) {
+          if (state.liveToken !== token) return;
           $("net-banner").classList.toggle("show", s === "offline");
           $("top-live").className = "cv-live " + s;
           $("top-live").title = s === "online" ? "Đang kết nối trực tiếp" : "Mất kết nối";
@@ -303,6 +311,12 @@
     state.live.socket.on("connect", joinCounter);
   }
 
+  function dropLive() {
+    state.liveToken = null;
+    if (state.live) { state.live.socket.disconnect(); state.live = null; }
+    $("net-banner").classList.remove("show");
+  }
+
   function joinCounter() {
     if (!state.live || !state.counter) return;
     state.live.socket.emit("join_counter", { counter_id: state.counter.id }, function (answer) {
@@ -320,18 +334,31 @@
     (data.waiting || []).forEach(upsertWaiting);
     if (state.counter && state.counters[state.counter.id]) applyCounter(state.counters[state.counter.id]);
     $("top-office").textContent = data.office ? data.office.name : "";
-    (data.printers || []).forEach(function (p) {
-      if (p.paper === "out" || !p.online) toast("Máy in " + p.name + ": " + (p.message || (p.paper === "out" ? "hết giấy" : "mất kết nối")), "warning", true);
-    });
+    // A printer already in trouble when the console connects is shown like a live alert.
+    var troubled = (data.printers || []).filter(function (p) { return p.paper === "out" || p.paper === "low" || !p.online; })[0];
+    if (troubled) {
+      var text = troubled.paper === "out" ? "Máy in phiếu đã hết giấy. Hãy thay cuộn giấy."
+        : troubled.paper === "low" ? "Máy in phiếu sắp hết giấy."
+        : "Máy in phiếu không phản hồi (mất kết nối hoặc tắt nguồn).";
+      toast(text, troubled.paper === "low" ? "warning" : "error", 0, "printer");
+    } else {
+      clearSlot("printer");
+    }
     render();
   }
 
   function onAlert(p) {
-    var level = p.level === "info" ? "info" : "warning";
     var text = p.message || "Cảnh báo";
-    if (p.kind === "transfer_in" && p.ticket && p.ticket.note) text += " Ghi chú: “" + p.ticket.note + "”";
-    toast(text, level, level !== "info");
-    if (p.kind === "transfer_in" && p.ticket) { upsertWaiting(p.ticket); renderWaiting(); }
+    if (p.kind === "transfer_in") {
+      if (p.ticket && p.ticket.note) text += " Ghi chú: “" + p.ticket.note + "”";
+      toast(text, "info", 15000);
+      if (p.ticket) { upsertWaiting(p.ticket); renderWaiting(); }
+    } else if (p.printer || /^(paper|printer)_/.test(p.kind || "")) {
+      // One printer toast at a time: the newest state replaces the last; "ok" clears it soon.
+      toast(text, p.level === "ok" ? "ok" : p.level === "warning" ? "warning" : "error", p.level === "ok" ? 6000 : 0, "printer");
+    } else {
+      toast(text, p.level === "info" || p.level === "ok" ? "info" : "warning", p.level === "info" ? 12000 : 0);
+    }
   }
 
   function upsertWaiting(t) {
@@ -689,7 +716,6 @@
         var res = await M.api("POST", "/api/counters/" + state.counter.id + "/pause", { reason: reason });
         applyCounter(res.counter);
         $("dlg-pause").close();
-        message("Quầy tạm dừng: " + reason + ".", "ok");
       } catch (err) {
         formError("pause-error", errorText(err));
       } finally {

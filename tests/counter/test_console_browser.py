@@ -3,12 +3,13 @@ real server process. Drives the console by keyboard, checks what the server comm
 screenshots to tests/screenshots/ (console with 40 people waiting, dialogs, each tablet screen)."""
 
 import datetime as dt
+import io
 
 import pytest
 
 import models
 import ticketing
-from models import Counter, Rating, Ticket, TicketEvent
+from models import Counter, PrinterStatus, Rating, Ticket, TicketEvent, User
 from tests.conftest import PASSWORD, make_user, screenshot
 
 DESK = {"width": 1366, "height": 768}
@@ -32,6 +33,19 @@ def seed_waiting(bag, count=40):
         ticketing.transfer(tickets[6].id, counter_id=bag.c1.id, note="Hồ sơ khai sinh quá hạn, cần quầy 1 xử lý")
         ticketing.transfer(tickets[10].id, field_id=bag.f2.id, note="Cần chứng thực bản sao")
     return tickets
+
+
+def clerk_photo() -> bytes:
+    """A small portrait-like PNG (Pillow) standing in for the clerk's photo."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (240, 240), "#d8e4f2")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((70, 40, 170, 140), fill="#e9c4a0")
+    draw.rectangle((45, 150, 195, 240), fill="#0b4f9c")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
 
 
 def open_page(browser, url, viewport):
@@ -75,6 +89,8 @@ def current_number(page):
 def test_clerk_serves_by_keyboard_and_the_tablet_records_a_low_rating(browser, live_office, live_server_factory):
     db_url, bag = live_office
     seed_waiting(bag)
+    with models.connection():
+        User.update(photo=clerk_photo()).where(User.id == bag.clerk1.id).execute()
     server = live_server_factory(db_url=db_url)
     clerk_ctx, clerk = open_page(browser, server.url + "/counter", DESK)
     tablet_ctx, tablet = open_page(browser, f"{server.url}/pair/{bag.tablet1_token}", TABLET)
@@ -89,6 +105,7 @@ def test_clerk_serves_by_keyboard_and_the_tablet_records_a_low_rating(browser, l
 
         tablet.wait_for_selector("#screen-idle:not([hidden])")
         tablet.wait_for_selector("#clerk-name:text('Trần Thị Hoa')")  # the counter was opened live
+        tablet.wait_for_selector("#clerk-photo:not([hidden])")
         tablet.evaluate("document.fonts.ready")
         screenshot(tablet, "rating-idle")
 
@@ -141,6 +158,7 @@ def test_console_keys_dialogs_live_list_alerts_and_errors(browser, live_office, 
     db_url, bag = live_office
     with models.connection():
         make_user(bag.office, "clerk", username="canbo_moi", full_name="Phạm Văn Mới")
+        PrinterStatus.create(office=bag.office, name="kiosk", online=False, paper="out")
     server = live_server_factory(db_url=db_url)
     context, page = open_page(browser, server.url + "/counter", DESK)
     try:
@@ -152,6 +170,8 @@ def test_console_keys_dialogs_live_list_alerts_and_errors(browser, live_office, 
 
         login(page, "canbo1")
         choose_counter(page, 1)
+        page.wait_for_selector(".toast-error:has-text('Máy in phiếu đã hết giấy')")  # known before we connected
+        page.click(".toast-error .toast-close")
         page.keyboard.press(" ")  # nobody waits: a clear message, no blocking alert()
         page.wait_for_selector("#message:not([hidden])")
         assert "Không còn công dân nào đang chờ" in page.inner_text("#message")
