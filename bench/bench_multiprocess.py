@@ -5,11 +5,14 @@ Run: .venv/bin/python bench/bench_multiprocess.py [--clients 1000] [--tickets 20
 Needs PostgreSQL at TEST_PG_ADMIN (default postgresql://postgres@127.0.0.1:5432/test) and Redis
 at TEST_REDIS_URL. Everything runs on 127.0.0.1; a fresh database is created and dropped.
 
-Clients live in one helper process (eventlet green threads, each a minimal Socket.IO client over
-WebSocket), connected round-robin to the server processes; each is a display of the office, so
-every event reaches all of them (the heaviest fan-out). "call-to-display" is the time from just
-before the clerk's POST call-next to each client receiving ticket_called; calls are spaced so
-they do not overlap. Tickets are issued by 16 kiosk threads, round-robin over the processes.
+The server hosts ``--offices`` offices (a province server; default 50) and the clients are their
+displays, spread evenly over offices and processes: every event of an office reaches all of that
+office's displays (``--offices 1`` puts all clients on one office: the heaviest fan-out). Clients
+live in one helper process (eventlet green threads, each a minimal Socket.IO client over
+WebSocket). "call-to-display" is the time from just
+before the clerk's POST call-next to each display of that office receiving ticket_called; calls
+are spaced so they do not overlap. Tickets are issued by 16 kiosk threads, round-robin over
+offices and processes.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def clients_worker(urls: list[str], count: int, token: str, done_file: str) -> None:
+def clients_worker(urls: list[str], count: int, tokens: list[str], done_file: str) -> None:
     """Helper process: connect ``count`` display clients, record ticket_called arrival times.
 
     Each client speaks the Socket.IO v4 / Engine.IO v4 WebSocket protocol directly (open, connect
@@ -59,12 +62,12 @@ def clients_worker(urls: list[str], count: int, token: str, done_file: str) -> N
             alive.remove(ws)
 
     def connect(i):
-        """One display client on server i mod len(urls); True when the snapshot arrived."""
+        """Display client i: office i mod offices, server i mod processes; True once its snapshot arrived."""
         base = urls[i % len(urls)].replace("http://", "ws://")
         try:
             ws = websocket.create_connection(f"{base}/socket.io/?EIO=4&transport=websocket", timeout=60)
             assert ws.recv().startswith("0")
-            ws.send("40" + json.dumps({"device_token": token}))
+            ws.send("40" + json.dumps({"device_token": tokens[i % len(tokens)]}))
             while not (message := ws.recv()).startswith('42["snapshot"'):
                 if message.startswith("44"):
                     raise RuntimeError(message)
@@ -94,13 +97,30 @@ def _percentile(values, q):
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
-def run(processes: int, clients: int, tickets: int, calls: int, pg_admin: str, redis_url: str) -> dict:
+def _seed(offices: int) -> list[dict]:
+    """``offices`` offices, each with 2 fields, 4 counters, an admin, a kiosk and a display."""
+    from tests.conftest import make_counter, make_device, make_field, make_office, make_user
+
+    seeded = []
+    for n in range(offices):
+        office = make_office(name=f"UBND xã Thử Tải {n + 1}", code=f"{90000 + n}")
+        fields = [make_field(office, code="HT", number_start=1001), make_field(office, code="CT", number_start=2001)]
+        counters = [make_counter(office, fields, number=k + 1).id for k in range(4)]
+        make_user(office, "admin", username=f"bench_admin_{n}")
+        _kiosk, kiosk_token = make_device(office, "kiosk")
+        _display, display_token = make_device(office, "display")
+        seeded.append({"fields": [f.id for f in fields], "counters": counters, "admin": f"bench_admin_{n}",
+                       "kiosk": kiosk_token, "display": display_token})
+    return seeded
+
+
+def run(processes: int, clients: int, offices: int, tickets: int, calls: int, pg_admin: str, redis_url: str) -> dict:
     """One configuration on a fresh database; returns the figures."""
     import psycopg2
     import requests
 
     import models
-    from tests.conftest import LiveServer, make_counter, seed_test_office
+    from tests.conftest import LiveServer
 
     name = f"motcua_bench_{uuid.uuid4().hex[:8]}"
     admin = psycopg2.connect(pg_admin)
@@ -110,9 +130,7 @@ def run(processes: int, clients: int, tickets: int, calls: int, pg_admin: str, r
     models.db.initialize(models.make_database(url))
     models.create_tables()
     with models.connection():
-        bag = seed_test_office()
-        counters = [bag.c1, bag.c2] + [make_counter(bag.office, [bag.f1, bag.f2], number=10 + i) for i in range(4)]
-        clerk = "admin1"
+        seeded = _seed(offices)
     models.db.obj.close_all()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="motcua-bench-"))
     env = {"SOCKETIO_MESSAGE_QUEUE": redis_url, "SOCKETIO_CHANNEL": f"bench-{name}", "LOG_LEVEL": "ERROR"}
@@ -122,16 +140,16 @@ def run(processes: int, clients: int, tickets: int, calls: int, pg_admin: str, r
         done_file = tmp / "done"
         worker = subprocess.Popen(
             [sys.executable, __file__, "--worker", json.dumps([s.url for s in servers]), str(clients),
-             bag.display_token, str(done_file)],
+             json.dumps([o["display"] for o in seeded]), str(done_file)],
             stdout=subprocess.PIPE, text=True, cwd=ROOT)
         ready = json.loads(worker.stdout.readline())
 
         def issue(i):
-            """One kiosk request through server i mod P; its latency."""
-            s = servers[i % processes]
+            """Kiosk request i: office i mod offices, through server i mod processes; its latency."""
+            s, office = servers[i % processes], seeded[i % offices]
             t0 = time.perf_counter()
-            r = requests.post(s.url + "/api/tickets", json={"field": (bag.f1.id, bag.f2.id)[i % 2]},
-                              headers={"X-Device-Token": bag.kiosk_token}, timeout=60)
+            r = requests.post(s.url + "/api/tickets", json={"field": office["fields"][(i // offices) % 2]},
+                              headers={"X-Device-Token": office["kiosk"]}, timeout=60)
             assert r.status_code == 201, r.text
             return time.perf_counter() - t0
 
@@ -139,29 +157,30 @@ def run(processes: int, clients: int, tickets: int, calls: int, pg_admin: str, r
         with ThreadPoolExecutor(16) as pool:
             issue_latencies = list(pool.map(issue, range(tickets)))
         issue_s = time.perf_counter() - started
+        time.sleep(2)  # let the fan-out of the last tickets drain before timing calls
 
-        sessions = [s.session(username=clerk) for s in servers]
-        sent = {}
+        sessions, sent, per_office = {}, {}, {}
         for i in range(calls):
-            counter = counters[i % len(counters)]
-            s, http = servers[i % processes], sessions[i % processes]
-            active = http.get(s.url + "/api/counters", timeout=30).json()["counters"]
-            current = next(c for c in active if c["id"] == counter.id)["current"]
-            if current:
-                http.post(s.url + f"/api/tickets/{current['id']}/finish", timeout=30)
+            n = i % offices
+            office, s = seeded[n], servers[i % processes]
+            if (n, s.url) not in sessions:
+                sessions[n, s.url] = s.session(username=office["admin"])
+            counter = office["counters"][(i // offices) % 4]
             t0 = time.time()
-            r = http.post(s.url + f"/api/counters/{counter.id}/call-next", timeout=30)
+            r = sessions[n, s.url].post(s.url + f"/api/counters/{counter}/call-next", timeout=30)
             assert r.status_code == 200, r.text
             sent[r.json()["ticket"]["id"]] = t0
-            time.sleep(0.3)
+            per_office[r.json()["ticket"]["id"]] = n
+            time.sleep(0.2)
         done_file.write_text("done")
         report = json.loads(worker.stdout.readline())
         latencies = [(t - sent[int(tid)]) * 1000 for tid, times in report["received"].items() if int(tid) in sent
                      for t in times]
-        expected = calls * ready["ready"]
+        # Each call reaches the displays of its own office only.
+        expected = sum(sum(1 for c in range(ready["ready"]) if c % offices == per_office[t]) for t in sent)
         return {
-            "processes": processes, "clients": ready["ready"], "connect_failed": ready["failed"],
-            "connect_s": round(ready["connect_s"], 1),
+            "processes": processes, "offices": offices, "clients": ready["ready"],
+            "connect_failed": ready["failed"], "connect_s": round(ready["connect_s"], 1),
             "tickets": tickets, "tickets_per_s": round(tickets / issue_s, 1),
             "issue_p50_ms": round(_percentile(issue_latencies, 50) * 1000, 1),
             "issue_p99_ms": round(_percentile(issue_latencies, 99) * 1000, 1),
@@ -183,19 +202,21 @@ def run(processes: int, clients: int, tickets: int, calls: int, pg_admin: str, r
 def main() -> None:
     """Run 1 then 2 processes and print the figures."""
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        clients_worker(json.loads(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5])
+        clients_worker(json.loads(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4]), sys.argv[5])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--offices", type=int, default=50, help="clients are spread over this many offices")
     parser.add_argument("--tickets", type=int, default=200)
     parser.add_argument("--calls", type=int, default=30)
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
     pg_admin = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
     redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    print(f"CPUs: {os.cpu_count()}; clients {args.clients}; tickets {args.tickets}; calls {args.calls}")
+    print(f"CPUs: {os.cpu_count()}; clients {args.clients} over {args.offices} offices; tickets {args.tickets}; "
+          f"calls {args.calls}")
     for processes in args.processes:
-        print(json.dumps(run(processes, args.clients, args.tickets, args.calls, pg_admin, redis_url),
+        print(json.dumps(run(processes, args.clients, args.offices, args.tickets, args.calls, pg_admin, redis_url),
                          ensure_ascii=False), flush=True)
 
 
