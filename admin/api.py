@@ -23,8 +23,7 @@ def _after_change() -> None:
     # A snapshot replaces a screen's whole state and carries the current seq, so sending one
     # needs no new event type; staff screens and phones get their own kind of snapshot.
     realtime.socketio.emit(realtime.SNAPSHOT, realtime.snapshot(office), to=realtime.office_room(office))
-    realtime.socketio.emit(realtime.SNAPSHOT, realtime.snapshot(office, public=True),
-                           to=realtime.public_room(office))
+    realtime.socketio.emit(realtime.SNAPSHOT, realtime.snapshot(office, public=True), to=realtime.public_room(office))
 
 
 def pair_url(token: str) -> str:
@@ -39,7 +38,10 @@ def _upload(name: str) -> bytes:
     if file is None:
         message = "Chưa chọn tệp."
         raise Invalid(message, fields={name: message})
-    return file.read()
+    try:
+        return file.read()
+    finally:
+        file.close()  # a large upload is spooled to a temporary file: release it now
 
 
 # --------------------------------------------------------------------------- settings
@@ -50,8 +52,12 @@ def _upload(name: str) -> bytes:
 def get_settings():
     """The office's settings and priority categories."""
     office = store.get_office(office_id())
-    return jsonify({"settings": store.settings_dict(office),
-                    "categories": [store.category_dict(c) for c in store.categories(office.id)]})
+    return jsonify(
+        {
+            "settings": store.settings_dict(office),
+            "categories": [store.category_dict(c) for c in store.categories(office.id)],
+        }
+    )
 
 
 @bp.put("/api/admin/settings")
@@ -139,8 +145,12 @@ def post_field():
 def get_field(field_id):
     """One field with its procedures."""
     field = store.get_field(office_id(), field_id)
-    return jsonify({"field": store.field_dict(field),
-                    "procedures": [store.procedure_dict(p) for p in store.procedures(office_id(), field.id)]})
+    return jsonify(
+        {
+            "field": store.field_dict(field),
+            "procedures": [store.procedure_dict(p) for p in store.procedures(office_id(), field.id)],
+        }
+    )
 
 
 @bp.put("/api/admin/fields/<int:field_id>")
@@ -321,8 +331,11 @@ def list_voice():
     for key in store.clip_keys():
         info = store.clip_info(key, office.region)
         clip = own.get(key)
-        info["office_clip"] = ({"content_type": clip.content_type, "size": clip.size,
-                                "uploaded_at": realtime.iso(clip.uploaded_at)} if clip else None)
+        info["office_clip"] = (
+            {"content_type": clip.content_type, "size": clip.size, "uploaded_at": realtime.iso(clip.uploaded_at)}
+            if clip
+            else None
+        )
         clips.append(info)
     return jsonify({"region": office.region, "clips": clips})
 
@@ -367,29 +380,86 @@ def _obj(required=(), **props):
     return {"type": "object", "required": list(required), "properties": props}
 
 
-_SETTINGS = _obj(name=_S, address=_S, open_time=_S, lunch_start=_S, lunch_end=_S, close_time=_S, cutoff_time=_S,
-                 working_days=_INTS, holidays=_STRS, region={"enum": ["north", "south"]},
-                 rating_levels={"enum": [3, 4, 5]}, rating_window_s=_I, rating_reasons=_STRS, phone_rating=_B,
-                 priority_ratio=_I, notices=_S, ticket_footer=_S, kiosk_ticket_seconds=_I, default_service_s=_I)
+_SETTINGS = _obj(
+    name=_S,
+    address=_S,
+    open_time=_S,
+    lunch_start=_S,
+    lunch_end=_S,
+    close_time=_S,
+    cutoff_time=_S,
+    working_days=_INTS,
+    holidays=_STRS,
+    region={"enum": ["north", "south"]},
+    rating_levels={"enum": [3, 4, 5]},
+    rating_window_s=_I,
+    rating_reasons=_STRS,
+    phone_rating=_B,
+    priority_ratio=_I,
+    notices=_S,
+    ticket_footer=_S,
+    kiosk_ticket_seconds=_I,
+    default_service_s=_I,
+)
 _CATEGORY = _obj(["code", "name"], code=_S, name=_S, name_en=_S, icon=_S, sort_order=_I, active=_B)
-_FIELD = _obj(["name", "code", "number_start"], name=_S, name_en=_S, code=_S, prefix=_S, number_start=_I,
-              daily_cap={"type": ["integer", "null"]}, sort_order=_I, active=_B)
+_FIELD = _obj(
+    ["name", "code", "number_start"],
+    name=_S,
+    name_en=_S,
+    code=_S,
+    prefix=_S,
+    number_start=_I,
+    daily_cap={"type": ["integer", "null"]},
+    sort_order=_I,
+    active=_B,
+)
 _PROCEDURE = _obj(["name"], name=_S, processing_time=_S, fee=_S, documents=_STRS, sort_order=_I)
 _COUNTER = _obj(["number", "fields"], number=_I, name=_S, fields=_INTS)
-_USER = _obj(["username", "full_name", "role", "password"], username=_S, full_name=_S,
-             role={"enum": ["admin", "leader", "clerk"]}, password=_S, active=_B, counters=_INTS)
+_USER = _obj(
+    ["username", "full_name", "role", "password"],
+    username=_S,
+    full_name=_S,
+    role={"enum": ["admin", "leader", "clerk"]},
+    password=_S,
+    active=_B,
+    counters=_INTS,
+)
 _DEVICE = _obj(["kind", "name"], kind={"enum": ["kiosk", "display", "tablet"]}, name=_S, counter_id=_I)
 _FILE = {"description": "multipart/form-data upload"}
 
 register(
     ("get", "/api/admin/settings", "Office settings and priority categories", _LEADER, None, 200, None),
-    ("put", "/api/admin/settings", "Save settings (partial body allowed; 422 with fields)", _ADMIN, _SETTINGS, 200, None),
-    ("post", "/api/admin/settings/logo", "Upload the logo (multipart 'logo', PNG/JPEG <= 512 KB)", _ADMIN, _FILE, 200, None),
+    (
+        "put",
+        "/api/admin/settings",
+        "Save settings (partial body allowed; 422 with fields)",
+        _ADMIN,
+        _SETTINGS,
+        200,
+        None,
+    ),
+    (
+        "post",
+        "/api/admin/settings/logo",
+        "Upload the logo (multipart 'logo', PNG/JPEG <= 512 KB)",
+        _ADMIN,
+        _FILE,
+        200,
+        None,
+    ),
     ("delete", "/api/admin/settings/logo", "Remove the logo", _ADMIN, None, 200, None),
     ("get", "/api/admin/priority-categories", "Priority categories", _LEADER, None, 200, None),
     ("post", "/api/admin/priority-categories", "Add a priority category", _ADMIN, _CATEGORY, 201, None),
     ("put", "/api/admin/priority-categories/{category_id}", "Change a priority category", _ADMIN, _CATEGORY, 200, None),
-    ("delete", "/api/admin/priority-categories/{category_id}", "Delete an unused priority category", _ADMIN, None, 200, None),
+    (
+        "delete",
+        "/api/admin/priority-categories/{category_id}",
+        "Delete an unused priority category",
+        _ADMIN,
+        None,
+        200,
+        None,
+    ),
     ("get", "/api/admin/fields", "Fields", _LEADER, None, 200, None),
     ("post", "/api/admin/fields", "Add a field", _ADMIN, _FIELD, 201, None),
     ("get", "/api/admin/fields/{field_id}", "A field with its procedures", _LEADER, None, 200, None),
@@ -406,16 +476,30 @@ register(
     ("get", "/api/admin/users", "Users", _LEADER, None, 200, None),
     ("post", "/api/admin/users", "Add a user", _ADMIN, _USER, 201, None),
     ("put", "/api/admin/users/{user_id}", "Change a user", _ADMIN, _USER, 200, None),
-    ("post", "/api/admin/users/{user_id}/password", "Set a user's password", _ADMIN, _obj(["password"], password=_S),
-     200, None),
+    (
+        "post",
+        "/api/admin/users/{user_id}/password",
+        "Set a user's password",
+        _ADMIN,
+        _obj(["password"], password=_S),
+        200,
+        None,
+    ),
     ("get", "/api/admin/devices", "Devices with last seen", _LEADER, None, 200, None),
     ("post", "/api/admin/devices", "Create a device; answer holds pair_url once", _ADMIN, _DEVICE, 201, None),
     ("put", "/api/admin/devices/{device_id}", "Rename a device / move a tablet", _ADMIN, _DEVICE, 200, None),
     ("post", "/api/admin/devices/{device_id}/revoke", "Revoke a device", _ADMIN, None, 200, None),
     ("post", "/api/admin/devices/{device_id}/reissue", "New pairing link for a device", _ADMIN, None, 200, None),
     ("get", "/api/admin/voice", "Clip keys, words and the office's recordings", _LEADER, None, 200, None),
-    ("post", "/api/admin/voice/{key}", "Upload a recording (multipart 'clip', OGG/MP3/WAV <= 1 MB)", _ADMIN, _FILE,
-     201, None),
+    (
+        "post",
+        "/api/admin/voice/{key}",
+        "Upload a recording (multipart 'clip', OGG/MP3/WAV <= 1 MB)",
+        _ADMIN,
+        _FILE,
+        201,
+        None,
+    ),
     ("delete", "/api/admin/voice/{key}", "Delete a recording (bundled clip used again)", _ADMIN, None, 200, None),
     ("get", "/api/admin/audit", "Audit log, newest first (?page=)", _LEADER, None, 200, None),
 )

@@ -17,34 +17,84 @@ from .access import office_id, page
 PER_PAGE = 50
 
 ACTION_NAMES = {
-    "settings.update": "Sửa cài đặt", "logo.update": "Đổi logo", "logo.delete": "Xóa logo",
-    "priority.create": "Thêm đối tượng ưu tiên", "priority.update": "Sửa đối tượng ưu tiên",
+    "settings.update": "Sửa cài đặt",
+    "logo.update": "Đổi logo",
+    "logo.delete": "Xóa logo",
+    "priority.create": "Thêm đối tượng ưu tiên",
+    "priority.update": "Sửa đối tượng ưu tiên",
     "priority.delete": "Xóa đối tượng ưu tiên",
-    "field.create": "Thêm lĩnh vực", "field.update": "Sửa lĩnh vực", "field.delete": "Xóa lĩnh vực",
-    "procedure.create": "Thêm thủ tục", "procedure.update": "Sửa thủ tục", "procedure.delete": "Xóa thủ tục",
-    "counter.create": "Thêm quầy", "counter.update": "Sửa quầy", "counter.delete": "Xóa quầy",
-    "user.create": "Thêm người dùng", "user.update": "Sửa người dùng", "user.password": "Đặt lại mật khẩu",
-    "device.create": "Thêm thiết bị", "device.update": "Sửa thiết bị", "device.revoke": "Thu hồi thiết bị",
+    "field.create": "Thêm lĩnh vực",
+    "field.update": "Sửa lĩnh vực",
+    "field.delete": "Xóa lĩnh vực",
+    "procedure.create": "Thêm thủ tục",
+    "procedure.update": "Sửa thủ tục",
+    "procedure.delete": "Xóa thủ tục",
+    "counter.create": "Thêm quầy",
+    "counter.update": "Sửa quầy",
+    "counter.delete": "Xóa quầy",
+    "user.create": "Thêm người dùng",
+    "user.update": "Sửa người dùng",
+    "user.password": "Đặt lại mật khẩu",
+    "device.create": "Thêm thiết bị",
+    "device.update": "Sửa thiết bị",
+    "device.revoke": "Thu hồi thiết bị",
     "device.reissue": "Cấp lại liên kết thiết bị",
-    "voice.upload": "Tải lên giọng đọc", "voice.delete": "Xóa giọng đọc",
+    "voice.upload": "Tải lên giọng đọc",
+    "voice.delete": "Xóa giọng đọc",
 }
 # Names of settings and columns as the audit page shows them.
 KEY_NAMES = {
-    "name": "Tên", "address": "Địa chỉ", "open_time": "Giờ mở cửa", "lunch_start": "Nghỉ trưa từ",
-    "lunch_end": "Làm việc lại", "close_time": "Giờ đóng cửa", "cutoff_time": "Ngừng cấp số",
-    "working_days": "Ngày làm việc", "holidays": "Ngày nghỉ lễ", "region": "Giọng đọc",
-    "rating_levels": "Số mức đánh giá", "rating_window_s": "Thời gian chờ đánh giá (giây)",
-    "rating_reasons": "Lý do chưa hài lòng", "phone_rating": "Đánh giá qua điện thoại",
-    "priority_ratio": "Lượt ưu tiên liên tiếp", "notices": "Thông báo", "ticket_footer": "Dòng cuối phiếu",
-    "kiosk_ticket_seconds": "Hiện phiếu trên kiosk (giây)", "default_service_s": "Phục vụ mặc định (giây)",
-    "code": "Mã", "name_en": "Tên tiếng Anh", "prefix": "Chữ đầu số", "number_start": "Số bắt đầu",
-    "first_number": "Số đầu tiên", "daily_cap": "Tối đa mỗi ngày", "sort_order": "Thứ tự", "active": "Đang dùng",
-    "icon": "Biểu tượng", "number": "Số quầy", "fields": "Lĩnh vực", "state": "Trạng thái",
-    "username": "Tên đăng nhập", "full_name": "Họ và tên", "role": "Vai trò", "counters": "Quầy",
-    "password": "Mật khẩu", "kind": "Loại", "counter_id": "Quầy", "revoked_at": "Thu hồi lúc",
-    "token": "Liên kết", "clip": "Bản ghi", "logo": "Logo", "documents": "Giấy tờ",
-    "processing_time": "Thời hạn", "fee": "Phí", "locked": "Đang bị khóa", "settings": "Thiết lập",
-    "last_seen": "Lần cuối", "created_at": "Tạo lúc", "field_id": "Lĩnh vực", "id": "Mã số",
+    "name": "Tên",
+    "address": "Địa chỉ",
+    "open_time": "Giờ mở cửa",
+    "lunch_start": "Nghỉ trưa từ",
+    "lunch_end": "Làm việc lại",
+    "close_time": "Giờ đóng cửa",
+    "cutoff_time": "Ngừng cấp số",
+    "working_days": "Ngày làm việc",
+    "holidays": "Ngày nghỉ lễ",
+    "region": "Giọng đọc",
+    "rating_levels": "Số mức đánh giá",
+    "rating_window_s": "Thời gian chờ đánh giá (giây)",
+    "rating_reasons": "Lý do chưa hài lòng",
+    "phone_rating": "Đánh giá qua điện thoại",
+    "priority_ratio": "Lượt ưu tiên liên tiếp",
+    "notices": "Thông báo",
+    "ticket_footer": "Dòng cuối phiếu",
+    "kiosk_ticket_seconds": "Hiện phiếu trên kiosk (giây)",
+    "default_service_s": "Phục vụ mặc định (giây)",
+    "code": "Mã",
+    "name_en": "Tên tiếng Anh",
+    "prefix": "Chữ đầu số",
+    "number_start": "Số bắt đầu",
+    "first_number": "Số đầu tiên",
+    "daily_cap": "Tối đa mỗi ngày",
+    "sort_order": "Thứ tự",
+    "active": "Đang dùng",
+    "icon": "Biểu tượng",
+    "number": "Số quầy",
+    "fields": "Lĩnh vực",
+    "state": "Trạng thái",
+    "username": "Tên đăng nhập",
+    "full_name": "Họ và tên",
+    "role": "Vai trò",
+    "counters": "Quầy",
+    "password": "Mật khẩu",
+    "kind": "Loại",
+    "counter_id": "Quầy",
+    "revoked_at": "Thu hồi lúc",
+    "token": "Liên kết",
+    "clip": "Bản ghi",
+    "logo": "Logo",
+    "documents": "Giấy tờ",
+    "processing_time": "Thời hạn",
+    "fee": "Phí",
+    "locked": "Đang bị khóa",
+    "settings": "Thiết lập",
+    "last_seen": "Lần cuối",
+    "created_at": "Tạo lúc",
+    "field_id": "Lĩnh vực",
+    "id": "Mã số",
 }
 
 
@@ -103,10 +153,16 @@ def login():
 def settings():
     """Office settings: identity, hours, voice, rating, priority, notices."""
     office = _office()
-    return _render("admin/settings.html", office=office, settings=store.settings_dict(office),
-                   categories=[store.category_dict(c) for c in store.categories(office.id)],
-                   weekdays=store.WEEKDAYS, regions=store.REGION_NAMES, icons=store.PRIORITY_ICONS,
-                   holidays_text="\n".join(_dmy(d) for d in office.holidays or []))
+    return _render(
+        "admin/settings.html",
+        office=office,
+        settings=store.settings_dict(office),
+        categories=[store.category_dict(c) for c in store.categories(office.id)],
+        weekdays=store.WEEKDAYS,
+        regions=store.REGION_NAMES,
+        icons=store.PRIORITY_ICONS,
+        holidays_text="\n".join(_dmy(d) for d in office.holidays or []),
+    )
 
 
 def _dmy(iso_day: str) -> str:
@@ -132,8 +188,13 @@ def logo():
 def fields():
     """Fields, their numbering, and how many procedures and counters each has."""
     oid = office_id()
-    procedure_counts = dict(Procedure.select(Procedure.field, fn.COUNT(Procedure.id)).join(Field)
-                            .where(Field.office == oid).group_by(Procedure.field).tuples())
+    procedure_counts = dict(
+        Procedure.select(Procedure.field, fn.COUNT(Procedure.id))
+        .join(Field)
+        .where(Field.office == oid)
+        .group_by(Procedure.field)
+        .tuples()
+    )
     counter_map: dict[int, list[int]] = {}
     counters = {c.id: c for c in store.counters(oid)}
     for cf in CounterField.select().where(CounterField.counter.in_(list(counters))):
@@ -152,8 +213,11 @@ def fields():
 def field_procedures(field_id):
     """One field's public listing of procedures."""
     field = store.get_field(office_id(), field_id)
-    return _render("admin/procedures.html", field=store.field_dict(field),
-                   procedures=[store.procedure_dict(p) for p in store.procedures(office_id(), field.id)])
+    return _render(
+        "admin/procedures.html",
+        field=store.field_dict(field),
+        procedures=[store.procedure_dict(p) for p in store.procedures(office_id(), field.id)],
+    )
 
 
 @bp.get("/admin/counters")
@@ -208,8 +272,14 @@ def devices():
         data["created_text"] = local_text(office, device.created_at)
         data["revoked_text"] = local_text(office, device.revoked_at)
         rows.append(data)
-    return _render("admin/devices.html", office=office, devices=rows, counters=counters, kinds=store.KIND_NAMES,
-                   fields=[store.field_dict(f) for f in store.fields(office.id)])
+    return _render(
+        "admin/devices.html",
+        office=office,
+        devices=rows,
+        counters=counters,
+        kinds=store.KIND_NAMES,
+        fields=[store.field_dict(f) for f in store.fields(office.id)],
+    )
 
 
 @bp.get("/admin/voice")
@@ -229,8 +299,14 @@ def voice():
             info["own_at"] = local_text(office, clip.uploaded_at)
             info["own_version"] = int(clip.uploaded_at.timestamp())
         rows.append(info)
-    return _render("admin/voice.html", office=office, clips=rows, own_count=len(own),
-                   region_name=store.REGION_NAMES[office.region], max_kb=store.CLIP_MAX_BYTES // 1024)
+    return _render(
+        "admin/voice.html",
+        office=office,
+        clips=rows,
+        own_count=len(own),
+        region_name=store.REGION_NAMES[office.region],
+        max_kb=store.CLIP_MAX_BYTES // 1024,
+    )
 
 
 @bp.get("/admin/voice/<key>/audio")
@@ -284,5 +360,11 @@ def _changes(detail: dict) -> list[dict]:
     """Rows of (what, before, after) for the audit page."""
     before, after = detail.get("before") or {}, detail.get("after") or {}
     keys = list(dict.fromkeys([*after.keys(), *before.keys()]))
-    return [{"name": KEY_NAMES.get(k, k), "before": _show(before.get(k)) if before else "",
-             "after": _show(after.get(k)) if after else ""} for k in keys]
+    return [
+        {
+            "name": KEY_NAMES.get(k, k),
+            "before": _show(before.get(k)) if before else "",
+            "after": _show(after.get(k)) if after else "",
+        }
+        for k in keys
+    ]

@@ -41,8 +41,14 @@ CLIP_MAX_BYTES = 1024 * 1024
 ROLE_NAMES = {"admin": "Quản trị viên", "leader": "Lãnh đạo", "clerk": "Cán bộ một cửa"}
 KIND_NAMES = {"kiosk": "Kiosk cấp số", "display": "Màn hình hiển thị", "tablet": "Máy đánh giá tại quầy"}
 REGION_NAMES = {"north": "Miền Bắc", "south": "Miền Nam"}
-PRIORITY_ICONS = {"": "(không)", "elderly": "Người cao tuổi", "disability": "Người khuyết tật",
-                  "pregnant": "Phụ nữ mang thai", "merit": "Người có công", "child": "Bế trẻ nhỏ"}
+PRIORITY_ICONS = {
+    "": "(không)",
+    "elderly": "Người cao tuổi",
+    "disability": "Người khuyết tật",
+    "pregnant": "Phụ nữ mang thai",
+    "merit": "Người có công",
+    "child": "Bế trẻ nhỏ",
+}
 WEEKDAYS = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "Thứ Sáu", 6: "Thứ Bảy", 7: "Chủ nhật"}
 
 
@@ -62,8 +68,9 @@ def audit(office_id, user, action: str, target: str, before=None, after=None, **
         detail["before"] = before
     if after is not None:
         detail["after"] = after
-    return AuditLog.create(office=office_id, user=getattr(user, "id", user), action=action, target=target[:200],
-                           detail=detail)
+    return AuditLog.create(
+        office=office_id, user=getattr(user, "id", user), action=action, target=target[:200], detail=detail
+    )
 
 
 def audit_page(office_id, page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
@@ -74,9 +81,17 @@ def audit_page(office_id, page: int = 1, per_page: int = 50) -> tuple[list[dict]
     rows = []
     for row in query.order_by(AuditLog.id.desc()).paginate(page, per_page):
         user = users.get(row.user_id)
-        rows.append({"id": row.id, "at": iso(row.at), "action": row.action, "target": row.target,
-                     "detail": row.detail, "user": user.username if user else None,
-                     "user_name": (user.full_name or user.username) if user else None})
+        rows.append(
+            {
+                "id": row.id,
+                "at": iso(row.at),
+                "action": row.action,
+                "target": row.target,
+                "detail": row.detail,
+                "user": user.username if user else None,
+                "user_name": (user.full_name or user.username) if user else None,
+            }
+        )
     return rows, total
 
 
@@ -85,16 +100,35 @@ def _save(fn_, *args):
     try:
         return fn_(*args)
     except IntegrityError as exc:
-        raise Invalid("Chưa lưu: dữ liệu trùng với một mục đã có (có thể vừa được người khác lưu). "
-                      "Hãy tải lại trang và thử lại.", code="invalid") from exc
+        raise Invalid(
+            "Chưa lưu: dữ liệu trùng với một mục đã có (có thể vừa được người khác lưu). Hãy tải lại trang và thử lại.",
+            code="invalid",
+        ) from exc
 
 
 # --------------------------------------------------------------------------- office settings
 
-SETTINGS_KEYS = ("name", "address", "open_time", "lunch_start", "lunch_end", "close_time", "cutoff_time",
-                 "working_days", "holidays", "region", "rating_levels", "rating_window_s", "rating_reasons",
-                 "phone_rating", "priority_ratio", "notices", "ticket_footer", "kiosk_ticket_seconds",
-                 "default_service_s")
+SETTINGS_KEYS = (
+    "name",
+    "address",
+    "open_time",
+    "lunch_start",
+    "lunch_end",
+    "close_time",
+    "cutoff_time",
+    "working_days",
+    "holidays",
+    "region",
+    "rating_levels",
+    "rating_window_s",
+    "rating_reasons",
+    "phone_rating",
+    "priority_ratio",
+    "notices",
+    "ticket_footer",
+    "kiosk_ticket_seconds",
+    "default_service_s",
+)
 
 
 def settings_dict(office: Office) -> dict:
@@ -125,24 +159,64 @@ def _check_settings(data: dict, current: dict) -> dict:
     form.text("notices", "thông báo", max_length=2000)
     form.text("ticket_footer", "dòng cuối phiếu", max_length=200)
     form.integer("kiosk_ticket_seconds", "thời gian hiện phiếu trên kiosk", 3, 120)
-    form.integer("default_service_s", "thời gian phục vụ mặc định", 60, 7200,
-                 range_message="Thời gian phục vụ mặc định phải từ 1 đến 120 phút.")
+    form.integer(
+        "default_service_s",
+        "thời gian phục vụ mặc định",
+        60,
+        7200,
+        range_message="Thời gian phục vụ mặc định phải từ 1 đến 120 phút.",
+    )
     times = ("open_time", "lunch_start", "lunch_end", "close_time", "cutoff_time")
     if any(k in form.errors for k in times):
         return form.check()  # the order of the times is judged once each time is readable
     merged = dict(current, **form.values)
     o, ls, le, c, cut = (merged[k] for k in times)
-    # Zero-padded "HH:MM" strings compare in time order.
-    if not o < ls:
-        form.error("lunch_start", f"Giờ nghỉ trưa phải sau giờ mở cửa ({o}).")
-    elif not ls < le:
-        form.error("lunch_end", f"Giờ làm việc lại phải sau giờ bắt đầu nghỉ trưa ({ls}).")
-    elif not le < c:
-        form.error("close_time", f"Giờ đóng cửa phải sau giờ làm việc lại buổi chiều ({le}).")
-    if not cut <= c:
-        form.error("cutoff_time", f"Giờ ngừng cấp số không được muộn hơn giờ đóng cửa ({c}).")
-    elif not o < cut:
-        form.error("cutoff_time", f"Giờ ngừng cấp số phải sau giờ mở cửa ({o}).")
+    # Zero-padded "HH:MM" strings compare in time order. Each broken rule is reported on the box
+    # the person just changed (the later one when both or neither changed), worded for that box.
+    rules = [
+        (
+            "open_time",
+            "lunch_start",
+            o < ls,
+            f"Giờ mở cửa phải trước giờ nghỉ trưa ({ls}).",
+            f"Giờ nghỉ trưa phải sau giờ mở cửa ({o}).",
+        ),
+        (
+            "lunch_start",
+            "lunch_end",
+            ls < le,
+            f"Giờ nghỉ trưa phải trước giờ làm việc lại ({le}).",
+            f"Giờ làm việc lại phải sau giờ bắt đầu nghỉ trưa ({ls}).",
+        ),
+        (
+            "lunch_end",
+            "close_time",
+            le < c,
+            f"Giờ làm việc lại phải trước giờ đóng cửa ({c}).",
+            f"Giờ đóng cửa phải sau giờ làm việc lại buổi chiều ({le}).",
+        ),
+        (
+            "open_time",
+            "cutoff_time",
+            o < cut,
+            f"Giờ mở cửa phải trước giờ ngừng cấp số ({cut}).",
+            f"Giờ ngừng cấp số phải sau giờ mở cửa ({o}).",
+        ),
+        (
+            "cutoff_time",
+            "close_time",
+            cut <= c,
+            f"Giờ ngừng cấp số không được muộn hơn giờ đóng cửa ({c}).",
+            f"Giờ đóng cửa không được sớm hơn giờ ngừng cấp số ({cut}).",
+        ),
+    ]
+    changed = {k for k in times if k in form.values and form.values[k] != current[k]}
+    for early, late, ok, early_message, late_message in rules:
+        if not ok:
+            if late in changed or early not in changed:
+                form.error(late, late_message)
+            else:
+                form.error(early, early_message)
     return form.check()
 
 
@@ -213,19 +287,31 @@ def delete_logo(office_id, user) -> None:
 
 def category_dict(c: PriorityCategory) -> dict:
     """A priority category."""
-    return {"id": c.id, "code": c.code, "name": c.name, "name_en": c.name_en, "icon": c.icon,
-            "sort_order": c.sort_order, "active": c.active}
+    return {
+        "id": c.id,
+        "code": c.code,
+        "name": c.name,
+        "name_en": c.name_en,
+        "icon": c.icon,
+        "sort_order": c.sort_order,
+        "active": c.active,
+    }
 
 
 def categories(office_id) -> list[PriorityCategory]:
     """The office's priority categories in order."""
-    return list(PriorityCategory.select().where(PriorityCategory.office == office_id)
-                .order_by(PriorityCategory.sort_order, PriorityCategory.id))
+    return list(
+        PriorityCategory.select()
+        .where(PriorityCategory.office == office_id)
+        .order_by(PriorityCategory.sort_order, PriorityCategory.id)
+    )
 
 
 def get_category(office_id, category_id) -> PriorityCategory:
     """A category of this office or NotFound."""
-    category = PriorityCategory.get_or_none((PriorityCategory.id == category_id) & (PriorityCategory.office == office_id))
+    category = PriorityCategory.get_or_none(
+        (PriorityCategory.id == category_id) & (PriorityCategory.office == office_id)
+    )
     if category is None:
         raise NotFound("Không tìm thấy đối tượng ưu tiên.")
     return category
@@ -234,12 +320,23 @@ def get_category(office_id, category_id) -> PriorityCategory:
 def _check_category(office_id, data, existing: PriorityCategory | None) -> dict:
     """Validate a category body (full on create, partial on update)."""
     form = Form(data, partial=existing is not None)
-    code = form.text("code", "mã", required=True, max_length=32, pattern=r"[a-z0-9_]+",
-                     pattern_message="Mã chỉ gồm chữ thường không dấu, số và dấu gạch dưới, ví dụ cao_tuoi.")
+    code = form.text(
+        "code",
+        "mã",
+        required=True,
+        max_length=32,
+        pattern=r"[a-z0-9_]+",
+        pattern_message="Mã chỉ gồm chữ thường không dấu, số và dấu gạch dưới, ví dụ cao_tuoi.",
+    )
     form.text("name", "tên đối tượng", required=True, max_length=120)
     form.text("name_en", "tên tiếng Anh", max_length=120)
-    form.text("icon", "biểu tượng", max_length=32, pattern=r"[a-z0-9_-]*",
-              pattern_message="Biểu tượng chỉ gồm chữ thường không dấu, số, - và _.")
+    form.text(
+        "icon",
+        "biểu tượng",
+        max_length=32,
+        pattern=r"[a-z0-9_-]*",
+        pattern_message="Biểu tượng chỉ gồm chữ thường không dấu, số, - và _.",
+    )
     form.integer("sort_order", "thứ tự", 0, 999, required=False)
     form.boolean("active", "đang dùng")
     if code:
@@ -251,17 +348,20 @@ def _check_category(office_id, data, existing: PriorityCategory | None) -> dict:
 
 def create_category(office_id, user, data) -> PriorityCategory:
     """Add a priority category."""
+
     def run():
         with write_transaction():
             values = _check_category(office_id, data, None)
             category = PriorityCategory.create(office=office_id, **values)
             audit(office_id, user, "priority.create", f"Ưu tiên: {category.name}", None, category_dict(category))
         return category
+
     return _save(run)
 
 
 def update_category(office_id, user, category_id, data) -> PriorityCategory:
     """Change a priority category."""
+
     def run():
         with write_transaction():
             category = get_category(office_id, category_id)
@@ -271,6 +371,7 @@ def update_category(office_id, user, category_id, data) -> PriorityCategory:
                 PriorityCategory.update(**new).where(PriorityCategory.id == category.id).execute()
                 audit(office_id, user, "priority.update", f"Ưu tiên: {category.name}", old, new)
         return get_category(office_id, category_id)
+
     return _save(run)
 
 
@@ -279,8 +380,10 @@ def delete_category(office_id, user, category_id) -> None:
     with write_transaction():
         category = get_category(office_id, category_id)
         if Ticket.select().where(Ticket.priority == category.id).exists():
-            raise Invalid(f"“{category.name}” đã được dùng trên phiếu, không xóa được để giữ số liệu báo cáo. "
-                          "Hãy bỏ chọn “Đang dùng” thay vì xóa.")
+            raise Invalid(
+                f"“{category.name}” đã được dùng trên phiếu, không xóa được để giữ số liệu báo cáo. "
+                "Hãy bỏ chọn “Đang dùng” thay vì xóa."
+            )
         audit(office_id, user, "priority.delete", f"Ưu tiên: {category.name}", category_dict(category), None)
         category.delete_instance()
 
@@ -290,9 +393,18 @@ def delete_category(office_id, user, category_id) -> None:
 
 def field_dict(f: Field) -> dict:
     """A field (lĩnh vực) with the first number it prints."""
-    return {"id": f.id, "code": f.code, "name": f.name, "name_en": f.name_en, "prefix": f.prefix,
-            "number_start": f.number_start, "first_number": format_number(f, f.number_start),
-            "daily_cap": f.daily_cap, "sort_order": f.sort_order, "active": f.active}
+    return {
+        "id": f.id,
+        "code": f.code,
+        "name": f.name,
+        "name_en": f.name_en,
+        "prefix": f.prefix,
+        "number_start": f.number_start,
+        "first_number": format_number(f, f.number_start),
+        "daily_cap": f.daily_cap,
+        "sort_order": f.sort_order,
+        "active": f.active,
+    }
 
 
 def fields(office_id) -> list[Field]:
@@ -317,10 +429,21 @@ def _check_field(office_id, data, existing: Field | None) -> dict:
     form = Form(data, partial=existing is not None)
     form.text("name", "tên lĩnh vực", required=True, max_length=200)
     form.text("name_en", "tên tiếng Anh", max_length=200)
-    code = form.text("code", "mã lĩnh vực", required=True, max_length=16, pattern=r"[A-Z0-9_-]+",
-                     pattern_message="Mã lĩnh vực chỉ gồm chữ in hoa không dấu, số, - và _, ví dụ HT.")
-    form.text("prefix", "chữ đầu số", max_length=2, pattern=r"[A-ZĐ]{0,2}",
-              pattern_message="Chữ đầu số là 1-2 chữ cái in hoa (ví dụ A) hoặc để trống.")
+    code = form.text(
+        "code",
+        "mã lĩnh vực",
+        required=True,
+        max_length=16,
+        pattern=r"[A-Z0-9_-]+",
+        pattern_message="Mã lĩnh vực chỉ gồm chữ in hoa không dấu, số, - và _, ví dụ HT.",
+    )
+    form.text(
+        "prefix",
+        "chữ đầu số",
+        max_length=2,
+        pattern=r"[A-ZĐ]{0,2}",
+        pattern_message="Chữ đầu số là 1-2 chữ cái in hoa (ví dụ A) hoặc để trống.",
+    )
     form.integer("number_start", "số bắt đầu", 0, 9999, required=existing is None)
     form.integer("daily_cap", "số phiếu tối đa mỗi ngày", 1, 9999, required=False, allow_empty=True)
     form.integer("sort_order", "thứ tự", 0, 999, required=False)
@@ -343,20 +466,24 @@ def _check_field(office_id, data, existing: Field | None) -> dict:
 
 def create_field(office_id, user, data) -> Field:
     """Add a field."""
+
     def run():
         with write_transaction():
             values = _check_field(office_id, data, None)
             if "sort_order" not in values:
-                values["sort_order"] = (Field.select(fn.MAX(Field.sort_order)).where(Field.office == office_id)
-                                        .scalar() or 0) + 1
+                values["sort_order"] = (
+                    Field.select(fn.MAX(Field.sort_order)).where(Field.office == office_id).scalar() or 0
+                ) + 1
             field = Field.create(office=office_id, **values)
             audit(office_id, user, "field.create", f"Lĩnh vực {field.code} - {field.name}", None, field_dict(field))
         return field
+
     return _save(run)
 
 
 def update_field(office_id, user, field_id, data) -> Field:
     """Change a field."""
+
     def run():
         with write_transaction():
             field = get_field(office_id, field_id)
@@ -367,6 +494,7 @@ def update_field(office_id, user, field_id, data) -> Field:
                 Field.update(**new).where(Field.id == field.id).execute()
                 audit(office_id, user, "field.update", f"Lĩnh vực {field.code} - {field.name}", old, new)
         return get_field(office_id, field_id)
+
     return _save(run)
 
 
@@ -375,14 +503,24 @@ def delete_field(office_id, user, field_id) -> None:
     with write_transaction():
         field = get_field(office_id, field_id)
         if Ticket.select().where((Ticket.field == field.id) | (Ticket.issued_field == field.id)).exists():
-            raise Invalid(f"Lĩnh vực “{field.name}” đã có phiếu, không xóa được để giữ số liệu báo cáo. "
-                          "Hãy bỏ chọn “Đang cấp số” thay vì xóa.")
+            raise Invalid(
+                f"Lĩnh vực “{field.name}” đã có phiếu, không xóa được để giữ số liệu báo cáo. "
+                "Hãy bỏ chọn “Đang cấp số” thay vì xóa."
+            )
         for counter in Counter.select().join(CounterField).where(CounterField.field == field.id):
             if CounterField.select().where(CounterField.counter == counter.id).count() == 1:
-                raise Invalid(f"Quầy số {counter.number} chỉ phục vụ lĩnh vực này. "
-                              "Hãy chọn lĩnh vực khác cho quầy trước khi xóa.")
-        audit(office_id, user, "field.delete", f"Lĩnh vực {field.code} - {field.name}", field_dict(field), None,
-              procedures=Procedure.select().where(Procedure.field == field.id).count())
+                raise Invalid(
+                    f"Quầy số {counter.number} chỉ phục vụ lĩnh vực này. Hãy chọn lĩnh vực khác cho quầy trước khi xóa."
+                )
+        audit(
+            office_id,
+            user,
+            "field.delete",
+            f"Lĩnh vực {field.code} - {field.name}",
+            field_dict(field),
+            None,
+            procedures=Procedure.select().where(Procedure.field == field.id).count(),
+        )
         field.delete_instance(recursive=False)
 
 
@@ -391,9 +529,15 @@ def delete_field(office_id, user, field_id) -> None:
 
 def procedure_dict(p: Procedure) -> dict:
     """A procedure as listed publicly."""
-    return {"id": p.id, "field_id": p.field_id, "name": p.name, "processing_time": p.processing_time,
-            "fee": p.fee, "documents": [d for d in p.documents.splitlines() if d.strip()],
-            "sort_order": p.sort_order}
+    return {
+        "id": p.id,
+        "field_id": p.field_id,
+        "name": p.name,
+        "processing_time": p.processing_time,
+        "fee": p.fee,
+        "documents": [d for d in p.documents.splitlines() if d.strip()],
+        "sort_order": p.sort_order,
+    }
 
 
 def procedures(office_id, field_id) -> list[Procedure]:
@@ -404,8 +548,9 @@ def procedures(office_id, field_id) -> list[Procedure]:
 
 def get_procedure(office_id, procedure_id) -> Procedure:
     """A procedure of one of this office's fields or NotFound."""
-    procedure = (Procedure.select().join(Field)
-                 .where((Procedure.id == procedure_id) & (Field.office == office_id)).first())
+    procedure = (
+        Procedure.select().join(Field).where((Procedure.id == procedure_id) & (Field.office == office_id)).first()
+    )
     if procedure is None:
         raise NotFound("Không tìm thấy thủ tục.")
     return procedure
@@ -431,11 +576,19 @@ def create_procedure(office_id, user, field_id, data) -> Procedure:
         field = get_field(office_id, field_id)
         values = _check_procedure(data, partial=False)
         if "sort_order" not in values:
-            values["sort_order"] = (Procedure.select(fn.MAX(Procedure.sort_order))
-                                    .where(Procedure.field == field.id).scalar() or 0) + 1
+            values["sort_order"] = (
+                Procedure.select(fn.MAX(Procedure.sort_order)).where(Procedure.field == field.id).scalar() or 0
+            ) + 1
         procedure = Procedure.create(field=field, **values)
-        audit(office_id, user, "procedure.create", f"Thủ tục: {procedure.name}", None, procedure_dict(procedure),
-              field=field.name)
+        audit(
+            office_id,
+            user,
+            "procedure.create",
+            f"Thủ tục: {procedure.name}",
+            None,
+            procedure_dict(procedure),
+            field=field.name,
+        )
     return procedure
 
 
@@ -510,6 +663,7 @@ def _set_counter_fields(counter: Counter, field_ids) -> None:
 
 def create_counter(office_id, user, data) -> Counter:
     """Add a counter serving at least one field."""
+
     def run():
         with write_transaction():
             values = _check_counter(office_id, data, None)
@@ -518,11 +672,13 @@ def create_counter(office_id, user, data) -> Counter:
             _set_counter_fields(counter, field_ids)
             audit(office_id, user, "counter.create", f"Quầy {counter.number}", None, counter_dict(counter))
         return counter
+
     return _save(run)
 
 
 def update_counter(office_id, user, counter_id, data) -> Counter:
     """Change a counter's number, name or fields."""
+
     def run():
         with write_transaction():
             counter = get_counter(office_id, counter_id)
@@ -535,9 +691,16 @@ def update_counter(office_id, user, counter_id, data) -> Counter:
                     Counter.update(**new).where(Counter.id == counter.id).execute()
                 if field_ids is not None:
                     _set_counter_fields(counter, field_ids)
-                audit(office_id, user, "counter.update", f"Quầy {counter.number}", old,
-                      dict(new, **({"fields": field_ids} if field_ids is not None else {})))
+                audit(
+                    office_id,
+                    user,
+                    "counter.update",
+                    f"Quầy {counter.number}",
+                    old,
+                    dict(new, **({"fields": field_ids} if field_ids is not None else {})),
+                )
         return get_counter(office_id, counter_id)
+
     return _save(run)
 
 
@@ -545,8 +708,10 @@ def delete_counter(office_id, user, counter_id) -> None:
     """Delete a counter that never served a ticket."""
     with write_transaction():
         counter = get_counter(office_id, counter_id)
-        if (Ticket.select().where((Ticket.counter == counter.id) | (Ticket.target_counter == counter.id)).exists()
-                or Rating.select().where(Rating.counter == counter.id).exists()):
+        if (
+            Ticket.select().where((Ticket.counter == counter.id) | (Ticket.target_counter == counter.id)).exists()
+            or Rating.select().where(Rating.counter == counter.id).exists()
+        ):
             raise Invalid(f"Quầy số {counter.number} đã phục vụ công dân, không xóa được để giữ số liệu báo cáo.")
         audit(office_id, user, "counter.delete", f"Quầy {counter.number}", counter_dict(counter), None)
         counter.delete_instance()
@@ -559,8 +724,16 @@ def user_dict(u: User) -> dict:
     """A user (never the password hash)."""
     counter_ids = sorted(uc.counter_id for uc in UserCounter.select().where(UserCounter.user == u.id))
     locked = bool(u.locked_until and u.locked_until > utcnow())
-    return {"id": u.id, "username": u.username, "full_name": u.full_name, "role": u.role, "active": u.active,
-            "counters": counter_ids, "locked": locked, "created_at": iso(u.created_at)}
+    return {
+        "id": u.id,
+        "username": u.username,
+        "full_name": u.full_name,
+        "role": u.role,
+        "active": u.active,
+        "counters": counter_ids,
+        "locked": locked,
+        "created_at": iso(u.created_at),
+    }
 
 
 def users(office_id) -> list[User]:
@@ -592,14 +765,21 @@ def _password(form: Form, required: bool) -> str | None:
 
 
 def _check_user(office_id, actor, data, existing: User | None) -> dict:
-    """Validate a user body; an admin cannot lock themselves out, and an office keeps an admin."""
+    """Validate a user body. Only an active admin changes users and cannot demote or lock
+    themselves, so an office always keeps at least one active admin."""
     data = dict(data)
     if isinstance(data.get("username"), str):
         data["username"] = data["username"].strip().lower()
     form = Form(data, partial=existing is not None)
     if existing is None:
-        username = form.text("username", "tên đăng nhập", required=True, max_length=64, pattern=r"[a-z0-9._-]{3,64}",
-                             pattern_message="Tên đăng nhập gồm 3-64 chữ thường không dấu, số, dấu chấm, - hoặc _.")
+        username = form.text(
+            "username",
+            "tên đăng nhập",
+            required=True,
+            max_length=64,
+            pattern=r"[a-z0-9._-]{3,64}",
+            pattern_message="Tên đăng nhập gồm 3-64 chữ thường không dấu, số, dấu chấm, - hoặc _.",
+        )
         if username and User.select().where(User.username == username).exists():
             form.error("username", f"Tên đăng nhập “{username}” đã có người dùng.")
         password = _password(form, required=True)
@@ -609,20 +789,12 @@ def _check_user(office_id, actor, data, existing: User | None) -> dict:
     role = form.choice("role", "vai trò", ROLE_NAMES)
     active = form.boolean("active", "đang hoạt động")
     form.int_list("counters", "quầy", allowed=_office_ids(Counter, office_id))
-    values = form.check()
     if existing is not None and existing.id == actor.id:
         if role is not None and role != existing.role:
             form.error("role", "Không thể tự đổi vai trò của chính mình.")
         if active is False:
             form.error("active", "Không thể tự khóa tài khoản của chính mình.")
-    if existing is not None and existing.role == "admin" and existing.active and (
-            (role is not None and role != "admin") or active is False):
-        others = User.select().where((User.office == office_id) & (User.role == "admin") & (User.active == True)  # noqa: E712
-                                     & (User.id != existing.id)).count()
-        if not others:
-            form.error("role" if role not in (None, "admin") else "active",
-                       "Đơn vị phải còn ít nhất một quản trị viên đang hoạt động.")
-    form.check()
+    values = form.check()
     if password:
         values["password_hash"] = security.hash_password(password)
     return values
@@ -637,6 +809,7 @@ def _set_user_counters(user: User, counter_ids) -> None:
 
 def create_user(office_id, actor, data) -> User:
     """Add a user with a password."""
+
     def run():
         with write_transaction():
             values = _check_user(office_id, actor, data, None)
@@ -645,11 +818,13 @@ def create_user(office_id, actor, data) -> User:
             _set_user_counters(user, counter_ids if user.role == "clerk" else [])
             audit(office_id, actor, "user.create", f"Người dùng {user.username}", None, user_dict(user))
         return user
+
     return _save(run)
 
 
 def update_user(office_id, actor, user_id, data) -> User:
     """Change a user's name, role, active flag or counters."""
+
     def run():
         with write_transaction():
             user = get_user(office_id, user_id)
@@ -665,9 +840,16 @@ def update_user(office_id, actor, user_id, data) -> User:
                     User.update(**new).where(User.id == user.id).execute()
                 if counter_ids is not None:
                     _set_user_counters(user, counter_ids)
-                audit(office_id, actor, "user.update", f"Người dùng {user.username}", old,
-                      dict(new, **({"counters": counter_ids} if counter_ids is not None else {})))
+                audit(
+                    office_id,
+                    actor,
+                    "user.update",
+                    f"Người dùng {user.username}",
+                    old,
+                    dict(new, **({"counters": counter_ids} if counter_ids is not None else {})),
+                )
         return get_user(office_id, user_id)
+
     return _save(run)
 
 
@@ -679,7 +861,8 @@ def set_password(office_id, actor, user_id, data) -> User:
         password = _password(form, required=True)
         form.check()
         User.update(password_hash=security.hash_password(password), failed_logins=0, locked_until=None).where(
-            User.id == user.id).execute()
+            User.id == user.id
+        ).execute()
         audit(office_id, actor, "user.password", f"Người dùng {user.username}", None, {"password": "(đã đặt mới)"})
     return get_user(office_id, user_id)
 
@@ -689,8 +872,16 @@ def set_password(office_id, actor, user_id, data) -> User:
 
 def device_dict(d: Device) -> dict:
     """A device (never its token)."""
-    return {"id": d.id, "kind": d.kind, "name": d.name, "counter_id": d.counter_id, "settings": d.settings,
-            "last_seen": iso(d.last_seen), "revoked_at": iso(d.revoked_at), "created_at": iso(d.created_at)}
+    return {
+        "id": d.id,
+        "kind": d.kind,
+        "name": d.name,
+        "counter_id": d.counter_id,
+        "settings": d.settings,
+        "last_seen": iso(d.last_seen),
+        "revoked_at": iso(d.revoked_at),
+        "created_at": iso(d.created_at),
+    }
 
 
 def devices(office_id) -> list[Device]:
@@ -747,9 +938,14 @@ def create_device(office_id, user, data) -> tuple[Device, str]:
     with write_transaction():
         values = _check_device(office_id, data, None)
         token = security.new_device_token()
-        device = Device.create(office=office_id, kind=values["kind"], name=values["name"],
-                               counter=values["counter_id"], settings=values.get("settings") or {},
-                               token_hash=security.hash_token(token))
+        device = Device.create(
+            office=office_id,
+            kind=values["kind"],
+            name=values["name"],
+            counter=values["counter_id"],
+            settings=values.get("settings") or {},
+            token_hash=security.hash_token(token),
+        )
         audit(office_id, user, "device.create", f"{KIND_NAMES[device.kind]}: {device.name}", None, device_dict(device))
     return device, token
 
@@ -765,7 +961,8 @@ def update_device(office_id, user, device_id, data) -> Device:
         old, new = _diff(before, values)
         if new:
             Device.update(**{("counter" if k == "counter_id" else k): v for k, v in new.items()}).where(
-                Device.id == device.id).execute()
+                Device.id == device.id
+            ).execute()
             audit(office_id, user, "device.update", f"{KIND_NAMES[device.kind]}: {device.name}", old, new)
     return get_device(office_id, device_id)
 
@@ -777,8 +974,14 @@ def revoke_device(office_id, user, device_id) -> Device:
         if device.revoked_at is None:
             now = utcnow()
             Device.update(revoked_at=now).where(Device.id == device.id).execute()
-            audit(office_id, user, "device.revoke", f"{KIND_NAMES[device.kind]}: {device.name}",
-                  {"revoked_at": None}, {"revoked_at": iso(now)})
+            audit(
+                office_id,
+                user,
+                "device.revoke",
+                f"{KIND_NAMES[device.kind]}: {device.name}",
+                {"revoked_at": None},
+                {"revoked_at": iso(now)},
+            )
     return get_device(office_id, device_id)
 
 
@@ -788,8 +991,14 @@ def reissue_device(office_id, user, device_id) -> tuple[Device, str]:
         device = get_device(office_id, device_id)
         token = security.new_device_token()
         Device.update(token_hash=security.hash_token(token), revoked_at=None).where(Device.id == device.id).execute()
-        audit(office_id, user, "device.reissue", f"{KIND_NAMES[device.kind]}: {device.name}",
-              {"revoked_at": iso(device.revoked_at)}, {"revoked_at": None, "token": "(mã mới)"})
+        audit(
+            office_id,
+            user,
+            "device.reissue",
+            f"{KIND_NAMES[device.kind]}: {device.name}",
+            {"revoked_at": iso(device.revoked_at)},
+            {"revoked_at": None, "token": "(mã mới)"},
+        )
     return get_device(office_id, device_id), token
 
 
@@ -803,14 +1012,22 @@ def clip_keys() -> list[str]:
 
 def clip_info(key: str, region: str) -> dict:
     """What a clip key says in the office's region and where its bundled file is."""
-    return {"key": key, "text": "(tiếng chuông)" if key == CHIME else clip_text(key, region),
-            "bundled": clip_path(key, region)}
+    return {
+        "key": key,
+        "text": "(tiếng chuông)" if key == CHIME else clip_text(key, region),
+        "bundled": clip_path(key, region),
+    }
 
 
 def voice_clips(office_id) -> dict[str, VoiceClip]:
     """The office's own recordings by key (without loading the audio)."""
-    query = VoiceClip.select(VoiceClip.id, VoiceClip.key, VoiceClip.content_type, VoiceClip.uploaded_at,
-                             fn.LENGTH(VoiceClip.data).alias("size")).where(VoiceClip.office == office_id)
+    query = VoiceClip.select(
+        VoiceClip.id,
+        VoiceClip.key,
+        VoiceClip.content_type,
+        VoiceClip.uploaded_at,
+        fn.LENGTH(VoiceClip.data).alias("size"),
+    ).where(VoiceClip.office == office_id)
     return {clip.key: clip for clip in query}
 
 
@@ -874,6 +1091,12 @@ def delete_clip(office_id, user, key) -> None:
     """Remove the office's recording: the bundled clip is used again."""
     with write_transaction():
         clip = get_clip(office_id, key)
-        audit(office_id, user, "voice.delete", f"Giọng đọc: {key}", {"clip": f"{clip.content_type}, {len(clip.data)} byte"},
-              {"clip": "(bản có sẵn)"})
+        audit(
+            office_id,
+            user,
+            "voice.delete",
+            f"Giọng đọc: {key}",
+            {"clip": f"{clip.content_type}, {len(clip.data)} byte"},
+            {"clip": "(bản có sẵn)"},
+        )
         clip.delete_instance()
