@@ -54,11 +54,7 @@ def display_filter(device) -> dict:
 
 def voice_overrides(office_id: int) -> dict[str, int]:
     """Clip keys the office recorded itself -> version (upload time), without loading the audio."""
-    rows = (
-        VoiceClip.select(VoiceClip.key, VoiceClip.uploaded_at)
-        .where(VoiceClip.office == office_id)
-        .tuples()
-    )
+    rows = VoiceClip.select(VoiceClip.key, VoiceClip.uploaded_at).where(VoiceClip.office == office_id).tuples()
     return {key: int(uploaded.timestamp()) for key, uploaded in rows}
 
 
@@ -141,6 +137,4 @@ def phone_status(token):
     }
     response = render_template("display/phone.html", config=config, status=status, office=office)
     # The token in the URL is the ticket's key: keep the page out of caches and referrers.
-    return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
-                           "X-Robots-Tag": "noindex"}
-
+    return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}

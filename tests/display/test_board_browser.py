@@ -10,12 +10,20 @@ from conftest import CHROMIUM, screenshot
 from models import Field, Office
 
 FIELDS = [  # the fields a commune office shows (DOMAIN.md), so the board is seen full
-    ("DD", "Đất đai"), ("LD", "Lao động - Thương binh và Xã hội"), ("BT", "Bảo trợ xã hội"),
-    ("XD", "Xây dựng"), ("VH", "Văn hóa - Thể thao"), ("NN", "Nông nghiệp"),
-    ("GD", "Giáo dục và Đào tạo"), ("TD", "Thi đua - Khen thưởng"), ("YT", "Y tế"),
+    ("DD", "Đất đai"),
+    ("LD", "Lao động - Thương binh và Xã hội"),
+    ("BT", "Bảo trợ xã hội"),
+    ("XD", "Xây dựng"),
+    ("VH", "Văn hóa - Thể thao"),
+    ("NN", "Nông nghiệp"),
+    ("GD", "Giáo dục và Đào tạo"),
+    ("TD", "Thi đua - Khen thưởng"),
+    ("YT", "Y tế"),
 ]
-NOTICES = ("Giờ làm việc: sáng 7:30 - 11:30, chiều 13:30 - 17:00, thứ Hai đến thứ Sáu.\n"
-           "Công dân vui lòng chuẩn bị đầy đủ giấy tờ theo danh mục thủ tục.")
+NOTICES = (
+    "Giờ làm việc: sáng 7:30 - 11:30, chiều 13:30 - 17:00, thứ Hai đến thứ Sáu.\n"
+    "Công dân vui lòng chuẩn bị đầy đủ giấy tờ theo danh mục thủ tục."
+)
 FIRST = "Mời công dân có số thứ tự 1001 đến quầy số 1"
 SECOND = "Mời công dân có số thứ tự 1002 đến quầy số 2"
 BOARD_NUMBER = "() => document.getElementById('call-number').textContent"
@@ -31,8 +39,10 @@ def hall(live_office, live_server_factory):
             Field.create(office=bag.office, code=code, name=name, number_start=order * 1000 + 1, sort_order=order)
     server = live_server_factory(db_url=url)
     kiosk = server.session(device_token=bag.kiosk_token)
-    issued = [kiosk.post(server.url + "/api/tickets", json={"field": field.id}, timeout=10).json()
-              for field in (bag.f1, bag.f1, bag.f1, bag.f2)]
+    issued = [
+        kiosk.post(server.url + "/api/tickets", json={"field": field.id}, timeout=10).json()
+        for field in (bag.f1, bag.f1, bag.f1, bag.f2)
+    ]
     return server, bag, issued
 
 
@@ -43,8 +53,9 @@ def test_calls_reach_the_board_and_the_phone_live(browser, hall):
     board = tv.new_page()
     board.goto(f"{server.url}/pair/{bag.display_token}")
     board.wait_for_function("() => window.MotcuaBoard && MotcuaBoard.state.snapshots > 0", timeout=5000)
-    phone_ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                    is_mobile=True, has_touch=True)
+    phone_ctx = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
     phone = phone_ctx.new_page()
     phone.goto(issued[1]["status_url"])  # ticket 1002, one person ahead
     phone.wait_for_function("() => document.getElementById('live-status').dataset.state === 'online'")
@@ -74,8 +85,7 @@ def test_calls_reach_the_board_and_the_phone_live(browser, hall):
     # Both calls are read aloud, one after the other, in the right words.
     board.wait_for_function("() => MotcuaAnnouncer.log.length >= 2", timeout=30000)
     assert board.evaluate("MotcuaAnnouncer.log") == [FIRST, SECOND]
-    board.wait_for_function("() => !document.getElementById('call').classList.contains('call--flash')",
-                            timeout=10000)
+    board.wait_for_function("() => !document.getElementById('call').classList.contains('call--flash')", timeout=10000)
     assert board.locator(f"[data-counter='{bag.c1.id}'] .counter-ticket").inner_text() == "1001"
     screenshot(board, "display-called")
     tv.close()
@@ -94,8 +104,9 @@ def test_calls_reach_the_board_and_the_phone_live(browser, hall):
 
 
 @pytest.mark.browser
-def test_a_board_without_autoplay_explains_the_flag_and_a_click_enables_sound(browser, live_office,
-                                                                              live_server_factory):
+def test_a_board_without_autoplay_explains_the_flag_and_a_click_enables_sound(
+    browser, live_office, live_server_factory
+):
     url, bag = live_office
     server = live_server_factory(db_url=url)
     # A second Chromium with the stock policy (sound only after a gesture), as a TV gets by default.

@@ -43,8 +43,18 @@ def test_a_call_carries_the_words_and_clips_to_read_it_aloud(app, office, api):
     api("canbo1").post(f"/api/counters/{office.c1.id}/call-next")
     [call] = received(board, "ticket_called")
     assert call["words"] == "Mời công dân có số thứ tự một nghìn không trăm linh một đến quầy số một"
-    assert call["clips"] == ["chime", "moi_cong_dan_co_so_thu_tu", "mot", "nghin", "khong", "tram", "linh",
-                             "mot", "den_quay_so", "mot"]
+    assert call["clips"] == [
+        "chime",
+        "moi_cong_dan_co_so_thu_tu",
+        "mot",
+        "nghin",
+        "khong",
+        "tram",
+        "linh",
+        "mot",
+        "den_quay_so",
+        "mot",
+    ]
 
 
 def test_a_southern_office_is_called_in_southern_words(app, office, api):

@@ -54,7 +54,8 @@ def test_pairing_by_cookie_leads_to_the_board(office, client):
 
 def test_the_display_filter_comes_from_its_settings(office, api):
     Device.update(settings={"counters": [office.c2.id], "fields": [office.f1.id, "x"]}).where(
-        Device.id == office.display.id).execute()
+        Device.id == office.display.id
+    ).execute()
     config = page_config(api(device=office.display_token).get("/display"), "board-config")
     assert config["filter"] == {"counters": [office.c2.id], "fields": [office.f1.id]}
 
@@ -67,8 +68,9 @@ def test_a_southern_office_board_uses_the_southern_clips(office, api):
 
 def test_an_office_recording_is_served_and_listed_on_the_board(office, api, client):
     uploaded = dt.datetime(2026, 11, 27, 8, 0, 0)
-    VoiceClip.create(office=office.office, key="mot", data=b"OggS-fake-audio", content_type="audio/ogg",
-                     uploaded_at=uploaded)
+    VoiceClip.create(
+        office=office.office, key="mot", data=b"OggS-fake-audio", content_type="audio/ogg", uploaded_at=uploaded
+    )
     response = client.get(f"/voice/{office.office.id}/mot")
     assert response.status_code == 200
     assert (response.data, response.mimetype) == (b"OggS-fake-audio", "audio/ogg")
