@@ -285,6 +285,10 @@
   sizeTicker();
   window.addEventListener("resize", sizeTicker);
   live = Motcua.live({ auth: {}, handlers: handlers });
+  live.socket.on("connect_error", (err) => {
+    // Unpaired or revoked meanwhile: reloading shows the page that says how to pair again.
+    if (err && err.message === "unauthorized") window.location.reload();
+  });
   // Find out now, not at the first call, whether the browser lets the board speak.
   announcer.probe();
 

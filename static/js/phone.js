@@ -185,7 +185,8 @@
   socket.on("connect", () => { setLive("online"); refresh(0); });
   socket.on("disconnect", () => setLive("offline"));
   socket.on("connect_error", () => setLive("offline"));
-  socket.on("ticket_called", (p) => refresh(mine(p.ticket) ? 0 : lazy()));
+  // Another ticket's call moves this one only through its field's queue_changed, which follows.
+  socket.on("ticket_called", (p) => { if (mine(p.ticket)) refresh(0); });
   socket.on("ticket_updated", (p) => { if (mine(p.ticket)) refresh(0); });
   socket.on("queue_changed", (p) => {
     // Only this ticket's field moves its place in line.

@@ -6,7 +6,7 @@ import time
 import pytest
 
 import models
-from conftest import CHROMIUM, screenshot
+from conftest import CHROMIUM, make_device, screenshot
 from models import Field, Office
 
 FIELDS = [  # the fields a commune office shows (DOMAIN.md), so the board is seen full
@@ -27,6 +27,8 @@ NOTICES = (
 FIRST = "Mời công dân có số thứ tự 1001 đến quầy số 1"
 SECOND = "Mời công dân có số thứ tự 1002 đến quầy số 2"
 BOARD_NUMBER = "() => document.getElementById('call-number').textContent"
+# Records vibrations instead of buzzing: headless Chromium has no motor to ask.
+VIBRATE_SPY = "window.vibrations = []; navigator.vibrate = (p) => { window.vibrations.push(p); return true; };"
 
 
 @pytest.fixture
@@ -37,6 +39,8 @@ def hall(live_office, live_server_factory):
         Office.update(name="Trung tâm Phục vụ hành chính công xã Thanh Xương", notices=NOTICES).execute()
         for order, (code, name) in enumerate(FIELDS, start=3):
             Field.create(office=bag.office, code=code, name=name, number_start=order * 1000 + 1, sort_order=order)
+        # A second board that shows and calls only counter 2 (a hall split in two).
+        bag["corner_token"] = make_device(bag.office, "display", settings={"counters": [bag.c2.id]})[1]
     server = live_server_factory(db_url=url)
     kiosk = server.session(device_token=bag.kiosk_token)
     issued = [
@@ -56,6 +60,7 @@ def test_calls_reach_the_board_and_the_phone_live(browser, hall):
     phone_ctx = browser.new_context(
         viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
     )
+    phone_ctx.add_init_script(VIBRATE_SPY)
     phone = phone_ctx.new_page()
     phone.goto(issued[1]["status_url"])  # ticket 1002, one person ahead
     phone.wait_for_function("() => document.getElementById('live-status').dataset.state === 'online'")
@@ -79,6 +84,7 @@ def test_calls_reach_the_board_and_the_phone_live(browser, hall):
     assert time.monotonic() - answered < 1.0
     phone.wait_for_function("() => document.getElementById('phone').dataset.state === 'called'", timeout=3000)
     assert phone.locator("#called-counter").inner_text() == "2"
+    assert phone.evaluate("window.vibrations.length") == 1
     screenshot(board, "display-called-flash")
     screenshot(phone, "phone-called")
 
@@ -123,3 +129,40 @@ def test_a_board_without_autoplay_explains_the_flag_and_a_click_enables_sound(
         assert board.evaluate("MotcuaBoard.announcer.blocked") is False
     finally:
         strict.close()
+
+
+def open_board(browser, server, token):
+    """A paired board in its own browser context (the device cookie), muted: logged, not played."""
+    board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    board.goto(f"{server.url}/pair/{token}")
+    board.wait_for_function("() => window.MotcuaBoard && MotcuaBoard.state.snapshots > 0", timeout=5000)
+    board.evaluate("MotcuaBoard.announcer.setMuted(true)")
+    return board
+
+
+@pytest.mark.browser
+def test_a_filtered_board_a_recall_and_a_resync_after_missed_events(browser, hall):
+    server, bag, _issued = hall
+    board, corner = open_board(browser, server, bag.display_token), open_board(browser, server, bag.corner_token)
+    clerk1, clerk2 = server.session(username="canbo1"), server.session(username="canbo2")
+    first = clerk1.post(f"{server.url}/api/counters/{bag.c1.id}/call-next", timeout=10).json()["ticket"]["id"]
+    second = clerk2.post(f"{server.url}/api/counters/{bag.c2.id}/call-next", timeout=10).json()["ticket"]["id"]
+    board.wait_for_function("() => MotcuaAnnouncer.log.length === 2", timeout=5000)
+    corner.wait_for_function("() => MotcuaAnnouncer.log.length === 1", timeout=5000)
+    assert corner.evaluate("MotcuaAnnouncer.log") == [SECOND]
+    assert corner.locator("[data-counter]").count() == 1
+
+    clerk2.post(f"{server.url}/api/tickets/{second}/recall", timeout=10)
+    board.wait_for_function("() => MotcuaAnnouncer.log.length === 3", timeout=5000)
+    assert board.evaluate("MotcuaAnnouncer.log") == [FIRST, SECOND, SECOND]
+    assert board.locator("#call-recall").is_visible()
+
+    # Offline while counter 1 finishes and calls again: the reconnect snapshot brings it, silently.
+    board.evaluate("MotcuaBoard.live.socket.disconnect()")
+    clerk1.post(f"{server.url}/api/tickets/{first}/finish", timeout=10)
+    clerk1.post(f"{server.url}/api/counters/{bag.c1.id}/call-next", timeout=10)
+    board.evaluate("MotcuaBoard.live.socket.connect()")
+    board.wait_for_function(f"() => ({BOARD_NUMBER})() === '1003'", timeout=3000)
+    assert board.evaluate("[MotcuaBoard.state.snapshots, MotcuaAnnouncer.log.length]") == [2, 3]
+    assert board.locator(f"[data-counter='{bag.c1.id}'] .counter-prev").inner_text() == "Trước: 1001"
+    assert corner.locator("#call-number").inner_text() == "1002"
