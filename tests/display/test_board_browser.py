@@ -7,7 +7,7 @@ import pytest
 
 import models
 from conftest import CHROMIUM, make_device, screenshot
-from models import Field, Office
+from models import Field, Office, VoiceClip
 
 FIELDS = [  # the fields a commune office shows (DOMAIN.md), so the board is seen full
     ("DD", "Đất đai"),
@@ -41,6 +41,8 @@ def hall(live_office, live_server_factory):
             Field.create(office=bag.office, code=code, name=name, number_start=order * 1000 + 1, sort_order=order)
         # A second board that shows and calls only counter 2 (a hall split in two).
         bag["corner_token"] = make_device(bag.office, "display", settings={"counters": [bag.c2.id]})[1]
+        # The office recorded its own "hai"; every other clip stays the bundled one.
+        VoiceClip.create(office=bag.office, key="hai", data=b"OggS", content_type="audio/ogg")
     server = live_server_factory(db_url=url)
     kiosk = server.session(device_token=bag.kiosk_token)
     issued = [
@@ -141,9 +143,12 @@ def open_board(browser, server, token):
 
 
 @pytest.mark.browser
-def test_a_filtered_board_a_recall_and_a_resync_after_missed_events(browser, hall):
+def test_office_clips_a_filtered_board_a_recall_and_a_resync(browser, hall):
     server, bag, _issued = hall
     board, corner = open_board(browser, server, bag.display_token), open_board(browser, server, bag.corner_token)
+    own, bundled = board.evaluate("[MotcuaBoard.announcer.clipUrl('hai'), MotcuaBoard.announcer.clipUrl('ba')]")
+    assert own.startswith(f"/voice/{bag.office.id}/hai?v=") and bundled == "/static/sounds/vi/ba.ogg"
+    assert board.request.get(server.url + own).body() == b"OggS"
     clerk1, clerk2 = server.session(username="canbo1"), server.session(username="canbo2")
     first = clerk1.post(f"{server.url}/api/counters/{bag.c1.id}/call-next", timeout=10).json()["ticket"]["id"]
     second = clerk2.post(f"{server.url}/api/counters/{bag.c2.id}/call-next", timeout=10).json()["ticket"]["id"]
