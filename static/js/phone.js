@@ -32,7 +32,7 @@
   // "<counter>/<recall count>" of the call last shown; undefined until the first render, which
   // only records it (a page opened after the call does not buzz; a change seen live does).
   let shownCall;
-  let alerts = { on: false, audio: null };
+  const alerts = { audio: null }; // the AudioContext a tap allowed
   let ratingDone = false;
   let ratingLevel = null;
   let ratingTimer = null;
@@ -64,12 +64,15 @@
     chime();
   }
 
-  $("alerts-enable").addEventListener("click", () => {
-    // A tap is what lets a page vibrate and make sound later.
-    alerts.on = true;
+  function enableSound() {
+    // Only inside a tap may a page start audio; the context then stays usable.
     const Ctx = window.AudioContext || window.webkitAudioContext;
     if (Ctx && !alerts.audio) alerts.audio = new Ctx();
     if (alerts.audio && alerts.audio.state === "suspended") alerts.audio.resume();
+  }
+
+  $("alerts-enable").addEventListener("click", () => {
+    enableSound();
     if (navigator.vibrate) {
       try { navigator.vibrate(150); } catch (e) { /* unsupported */ }
     }
@@ -78,6 +81,9 @@
     button.classList.add("alerts-enable--on");
     button.disabled = true;
   });
+  // Any tap on the page (scrolling, opening it) also earns the right to chime later.
+  ["pointerup", "touchend", "keydown"].forEach((type) =>
+    document.addEventListener(type, enableSound, { once: true, passive: true }));
 
   // --------------------------------------------------------------------------- rendering
 
