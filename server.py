@@ -92,6 +92,9 @@ class Config:
         self.LEADER_RETRY_S = float(env.get("LEADER_RETRY_S", "5"))
         self.LEADER_TTL_S = float(env.get("LEADER_TTL_S", "15"))
         self.LEADER_REDIS_URL = env.get("LEADER_REDIS_URL", "")
+        # Simultaneous connections per process (every open Socket.IO WebSocket holds one); eventlet's own
+        # default, 1024, stalls every request of a process serving about a thousand screens and phones.
+        self.MAX_CONNECTIONS = int(env.get("MAX_CONNECTIONS", "5000"))
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
 
@@ -327,7 +330,8 @@ def serve(argv: list[str]) -> None:
 
         background.start(app)
     click.echo(demo_module.screen_urls(app.config, pathlib.Path(app.config["INSTANCE_DIR"])))
-    realtime.socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], log_output=False)
+    extra = {"max_size": app.config["MAX_CONNECTIONS"]} if app.config["ASYNC_MODE"] == "eventlet" else {}
+    realtime.socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], log_output=False, **extra)
 
 
 def main(argv: list[str]) -> None:
