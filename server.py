@@ -234,8 +234,10 @@ def prepare_database(app: Flask, demo: bool) -> list[str]:
         if demo and empty:
             demo_module.seed_demo(pathlib.Path(app.config["INSTANCE_DIR"]))
             notes.append("Đã tạo văn phòng demo / demo office seeded.")
-        for office in models.Office.select():
-            ticketing.close_past_days(office.id)
+        if not app.config["BACKGROUND_TASKS"]:
+            # With background tasks on, the leader's rollover does this once across processes.
+            for office in models.Office.select():
+                ticketing.close_past_days(office.id)
     return notes
 
 
