@@ -478,7 +478,7 @@ def build_report(office: Office, period: Period, now: dt.datetime | None = None,
     tz = ticketing.office_tz(office)
     hours = Tally()
     for bucket, count in hour_buckets.items():
-        utc = dt.datetime.strptime(bucket, "%Y-%m-%d %H").replace(tzinfo=dt.UTC)
+        utc = dt.datetime.strptime(str(bucket).replace("T", " "), "%Y-%m-%d %H").replace(tzinfo=dt.UTC)
         hours[utc.astimezone(tz).hour] += count
     per_day = {}
     for (day, state), count in day_states.items():

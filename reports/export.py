@@ -19,8 +19,8 @@ from openpyxl.utils import get_column_letter
 from . import compute
 
 # Column kinds: how a raw value (seconds, fraction) is shown.
-TEXT, INT, MINUTES, PERCENT, DECIMAL = "text", "int", "min", "pct", "dec"
-FORMATS = {INT: "#,##0", MINUTES: "0.0", PERCENT: "0.0%", DECIMAL: "0.0"}
+TEXT, INT, MINUTES, PERCENT, DECIMAL, DATE = "text", "int", "min", "pct", "dec", "date"
+FORMATS = {INT: "#,##0", MINUTES: "0.0", PERCENT: "0.0%", DECIMAL: "0.0", DATE: "dd/mm/yyyy"}
 HEAD_FILL = PatternFill("solid", fgColor="DCE6F2")
 THIN = Side(style="thin", color="8EA2BA")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -118,8 +118,10 @@ def views(report: dict) -> list[View]:
              [[r["label"], r["arrivals"], r["days"], r["per_day"]] for r in report["by_weekday"]]),
         View("trend", TREND_NAMES[report["trend"]["unit"]][0],
              "Số đã cấp và đã phục vụ theo " + TREND_NAMES[report["trend"]["unit"]][1],
-             [(TREND_NAMES[report["trend"]["unit"]][2], TEXT), ("Số đã cấp", INT), ("Đã phục vụ", INT)],
-             [[p["key"], p["issued"], p["served"]] for p in report["trend"]["points"]]),
+             [(TREND_NAMES[report["trend"]["unit"]][2], TEXT if report["trend"]["unit"] == "month" else DATE),
+              ("Số đã cấp", INT), ("Đã phục vụ", INT)],
+             [[p["label"] if report["trend"]["unit"] == "month" else p["key"], p["issued"], p["served"]]
+              for p in report["trend"]["points"]]),
         View("satisfaction", "Hài lòng", "Mức độ hài lòng theo cán bộ",
              [("Cán bộ", TEXT), ("Số lượt đánh giá", INT), ("Rất hài lòng (lượt)", INT), ("Rất hài lòng", PERCENT),
               ("Hài lòng (lượt)", INT), ("Hài lòng", PERCENT), ("Không hài lòng (lượt)", INT), ("Không hài lòng", PERCENT)],
@@ -132,7 +134,7 @@ def views(report: dict) -> list[View]:
              [("Lý do", TEXT), ("Số lượt chọn", INT), ("Trong đó: Không hài lòng", INT)],
              [[r["reason"], r["count"], r["dissatisfied"]] for r in sat["reasons"]]),
         View("comments", "Góp ý", "Góp ý của người dân",
-             [("Ngày", TEXT), ("Số thứ tự", TEXT), ("Lĩnh vực", TEXT), ("Quầy", TEXT), ("Cán bộ", TEXT),
+             [("Ngày", DATE), ("Số thứ tự", TEXT), ("Lĩnh vực", TEXT), ("Quầy", TEXT), ("Cán bộ", TEXT),
               ("Mức đánh giá", TEXT), ("Góp ý", TEXT)],
              [[c["day"], c["number"], c["field"] or "", c["counter"] or "", c["clerk"] or "", c["level_label"], c["comment"]]
               for c in sat["comments"]]),
@@ -169,6 +171,8 @@ def _csv_value(value, kind: str):
         return f"{value * 100:.1f}"
     if kind == DECIMAL:
         return f"{value:.1f}"
+    if kind == DATE:
+        return _vn_date(value)
     return value
 
 
@@ -200,6 +204,8 @@ def _xl_value(value, kind: str):
         return None
     if kind == MINUTES:
         return round(value / 60, 1)
+    if kind == DATE:
+        return dt.date.fromisoformat(value)
     return value
 
 

@@ -100,8 +100,8 @@
     $("printers").innerHTML = state.printers.map(function (p) {
       var paperClass = p.paper === "out" ? "printer-bad" : p.paper === "low" ? "printer-warn" : p.paper === "ok" ? "printer-ok" : "";
       return '<tr><td>' + esc(p.name) + (p.message ? '<br><span class="muted small">' + esc(p.message) + '</span>' : "") + '</td>' +
-        '<td class="' + (p.online ? "printer-ok" : "printer-bad") + '">' + (p.online ? "Trực tuyến" : "Mất kết nối") + '</td>' +
-        '<td class="' + paperClass + '">' + esc(PAPER_NAMES[p.paper] || p.paper) + '</td>' +
+        '<td class="nowrap ' + (p.online ? "printer-ok" : "printer-bad") + '">' + (p.online ? "Trực tuyến" : "Mất kết nối") + '</td>' +
+        '<td class="nowrap ' + paperClass + '">' + esc(PAPER_NAMES[p.paper] || p.paper) + '</td>' +
         '<td class="nowrap">' + esc(Motcua.clock(p.checked_at)) + '</td></tr>';
     }).join("");
   }
@@ -115,6 +115,9 @@
       else if (p.paper === "low") items.push({ level: "warning", message: "Máy in “" + p.name + "” sắp hết giấy.", at: p.checked_at });
     });
     state.alerts.forEach(function (a) { if (!/^(paper_|printer_)/.test(a.kind || "")) items.push(a); });
+    var rank = { critical: 0, error: 0, warning: 1, info: 2 };
+    function level(a) { return a.level in rank ? rank[a.level] : 1; }
+    items.sort(function (a, b) { return level(a) - level(b); });  // errors first; sort is stable
     $("alerts").innerHTML = items.slice(0, 8).map(function (a) {
       return '<li class="alert-' + esc(a.level || "warning") + '"><time>' + esc(Motcua.clock(a.at)) + '</time><span>' +
         esc(a.message) + '</span></li>';
@@ -124,6 +127,7 @@
   function renderToday() {
     var t = state.today;
     if (!t) return;
+    $("today-date").textContent = t.day.split("-").reverse().join("/");  // a monitor left open past midnight
     $("t-issued").textContent = fmtNumber(t.issued);
     $("t-served").textContent = fmtNumber(t.served);
     $("t-in-service").textContent = t.in_service + " đang được gọi/phục vụ";

@@ -175,7 +175,7 @@
       options: {
         cutout: "55%",
         plugins: {
-          legend: { position: "right", labels: { generateLabels: function (chart) {
+          legend: { position: "bottom", labels: { generateLabels: function (chart) {
             var base = Chart.overrides.doughnut.plugins.legend.labels.generateLabels(chart);
             base.forEach(function (item, i) {
               var g = sat.groups[i];

@@ -1,6 +1,7 @@
 """Reports room: the Excel workbook and CSV files hold the report's figures under Vietnamese headings."""
 
 import csv
+import datetime as dt
 import io
 
 import openpyxl
@@ -74,9 +75,15 @@ def test_satisfaction_sheet_is_the_upward_report(office):
     assert find_row(ws, "Trần Thị Hoa")[1:4] == (2, 1, 0.5)  # 2 ratings, 1 very satisfied = 50%
 
 
-def test_comment_sheet_keeps_ticket_numbers(report):
+def test_comment_sheet_keeps_ticket_numbers_and_real_dates(report):
     ws = book(export.workbook(report))["Góp ý"]
-    assert find_row(ws, "2026-11-16")[5:] == ("Không hài lòng", "Chờ lâu quá")
+    assert find_row(ws, dt.datetime(2026, 11, 16))[5:] == ("Không hài lòng", "Chờ lâu quá")
+    assert ws["A6"].number_format == "dd/mm/yyyy"
+
+
+def test_comment_csv_dates_read_the_vietnamese_way(report):
+    rows = list(csv.reader(io.StringIO(export.csv_text(report, "comments"))))
+    assert rows[1][:2] == ["16/11/2026", report["satisfaction"]["comments"][0]["number"]]
 
 
 def test_empty_report_exports_say_no_data(office):

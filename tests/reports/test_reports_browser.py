@@ -12,7 +12,7 @@ import pytest
 
 import models
 import ticketing
-from conftest import PASSWORD, make_ticket, screenshot
+from conftest import PASSWORD, free_port, make_ticket, screenshot
 
 COMMENTS = ["Cán bộ hướng dẫn tận tình, dễ hiểu.", "Buổi sáng chờ hơi lâu, nên mở thêm quầy.",
             "Phòng chờ sạch sẽ, có nước uống."]
@@ -80,7 +80,10 @@ def test_monitor_and_reports_in_chromium(live_office, live_server_factory, brows
         models.PrinterStatus.create(office=bag.office.id, name="Kiosk sảnh chờ", online=True, paper="low",
                                     message="Cuộn giấy còn khoảng 10%")
         assert seed_history(bag, today) > 150
-    server = live_server_factory(db_url=db_url)
+    # A ticket printer that does not answer: the real print worker reports it, the monitor shows it.
+    printer = f"network://127.0.0.1:{free_port()}?name=M%C3%A1y%20in%20s%E1%BB%91%202"  # "Máy in số 2"
+    server = live_server_factory(db_url=db_url, env={"PRINTER": printer, "PRINTER_POLL_S": "1",
+                                                     "PRINTER_TIMEOUT": "0.5"})
     kiosk = today_through_the_api(server, bag)
 
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN",
@@ -99,6 +102,8 @@ def test_monitor_and_reports_in_chromium(live_office, live_server_factory, brows
         assert "Họp giao ban" in page.inner_text("#counters")
         assert page.inner_text("#t-issued") == "7"
         assert "sắp hết giấy" in page.inner_text("#alerts")
+        page.wait_for_function("document.querySelector('#alerts').textContent.includes('Máy in số 2')", timeout=10000)
+        assert "không phản hồi" in page.inner_text("#alerts") and "Mất kết nối" in page.inner_text("#printers")
         page.wait_for_function("document.querySelector('#t-longest').textContent.includes(':')", timeout=5000)
         screenshot(page, "monitor-live")
         # A ticket issued at the kiosk now shows up without reloading.
@@ -128,6 +133,13 @@ def test_monitor_and_reports_in_chromium(live_office, live_server_factory, brows
         page.goto(f"{server.url}/admin/reports/satisfaction?period=quarter&year={today.year}&quarter={quarter}")
         assert "NĂM" in page.inner_text("#doc-title")
         screenshot(page, "reports-satisfaction")
+        page.emulate_media(media="print")  # what goes to paper: no toolbar, no shadow
+        assert not page.is_visible(".doc-toolbar")
+        screenshot(page, "reports-satisfaction-print")
+        page.goto(f"{server.url}/admin/reports?period=quarter&year={today.year}&quarter={quarter}")
+        page.wait_for_selector('[data-chart="satisfaction"] canvas', timeout=10000)
+        assert not page.is_visible(".admin-nav") and not page.is_visible("#period-form")
+        screenshot(page, "reports-quarter-print")
         assert errors == []
     finally:
         context.close()
