@@ -4,13 +4,15 @@ screenshots to tests/screenshots/ (console with 40 people waiting, dialogs, each
 
 import datetime as dt
 import io
+import time
 
 import pytest
 
 import models
 import ticketing
-from models import Counter, PrinterStatus, Rating, Ticket, TicketEvent, User
+from models import Counter, PrintJob, Rating, Ticket, TicketEvent, User
 from tests.conftest import PASSWORD, make_user, screenshot
+from tests.printing.conftest import FakePrinter
 
 DESK = {"width": 1366, "height": 768}
 TABLET = {"width": 1280, "height": 800}
@@ -33,6 +35,29 @@ def seed_waiting(bag, count=40):
         ticketing.transfer(tickets[6].id, counter_id=bag.c1.id, note="Hồ sơ khai sinh quá hạn, cần quầy 1 xử lý")
         ticketing.transfer(tickets[10].id, field_id=bag.f2.id, note="Cần chứng thực bản sao")
     return tickets
+
+
+def wait_until(check, timeout=10.0):
+    """Poll ``check()`` (with a database connection) until it is true; its last answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with models.connection():
+            if check() or time.monotonic() > deadline:
+                return check()
+        time.sleep(0.1)
+
+
+def reprint_printed(number):
+    """True when the last reprint job of ticket ``number`` was printed by the server's worker."""
+    ticket = Ticket.get(Ticket.display_number == number)
+    events = TicketEvent.select().where((TicketEvent.ticket == ticket.id) & (TicketEvent.kind == "reprint"))
+    job_ids = [e.detail["print_job"] for e in events]
+    return bool(job_ids) and PrintJob.get_by_id(job_ids[-1]).state == "done"
+
+
+def all_printed():
+    """True when no print job is left pending."""
+    return not PrintJob.select().where(PrintJob.state != "done").exists()
 
 
 def clerk_photo() -> bytes:
@@ -158,8 +183,8 @@ def test_console_keys_dialogs_live_list_alerts_and_errors(browser, live_office, 
     db_url, bag = live_office
     with models.connection():
         make_user(bag.office, "clerk", username="canbo_moi", full_name="Phạm Văn Mới")
-        PrinterStatus.create(office=bag.office, name="kiosk", online=False, paper="out")
-    server = live_server_factory(db_url=db_url)
+    printer = FakePrinter()  # a network ticket printer on 127.0.0.1 that the server's worker prints to
+    server = live_server_factory(db_url=db_url, env={"PRINTER": printer.url, "PRINTER_POLL_S": "0.3"})
     context, page = open_page(browser, server.url + "/counter", DESK)
     try:
         # A clerk with no counter is told so plainly.
@@ -170,8 +195,6 @@ def test_console_keys_dialogs_live_list_alerts_and_errors(browser, live_office, 
 
         login(page, "canbo1")
         choose_counter(page, 1)
-        page.wait_for_selector(".toast-error:has-text('Máy in phiếu đã hết giấy')")  # known before we connected
-        page.click(".toast-error .toast-close")
         page.keyboard.press(" ")  # nobody waits: a clear message, no blocking alert()
         page.wait_for_selector("#message:not([hidden])")
         assert "Không còn công dân nào đang chờ" in page.inner_text("#message")
@@ -195,6 +218,17 @@ def test_console_keys_dialogs_live_list_alerts_and_errors(browser, live_office, 
         chosen = row.locator(".cv-num").inner_text()
         row.locator("[data-call]").click()
         assert current_number(page) == chosen
+
+        assert wait_until(all_printed), "the kiosk's own tickets were not printed"  # else reprint says "đang chờ in"
+        page.keyboard.press("i")  # reprint: a print job the worker sends to the printer
+        page.wait_for_selector(f"#message:text('Đã gửi lệnh in lại phiếu số {chosen}')")
+        assert wait_until(lambda: reprint_printed(chosen)), "the reprint job was not printed"
+
+        printer.mode = "paper_out"  # the worker's next status poll alerts every staff screen
+        page.wait_for_selector(".toast-error:has-text('Máy in phiếu đã hết giấy')", timeout=10_000)
+        printer.mode = "ok"
+        page.wait_for_selector(".toast-ok:has-text('hoạt động bình thường')", timeout=10_000)
+        assert page.locator(".toast-error").count() == 0  # the good news replaced the alarm
 
         page.keyboard.press("t")
         page.wait_for_selector("#dlg-transfer[open]")
@@ -242,3 +276,4 @@ def test_console_keys_dialogs_live_list_alerts_and_errors(browser, live_office, 
         assert first != chosen and page.errors == [] and page.dialogs == []
     finally:
         context.close()
+        printer.close()
