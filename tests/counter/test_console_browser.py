@@ -232,6 +232,11 @@ def test_console_keys_dialogs_live_list_alerts_and_errors(browser, live_office, 
 
         page.keyboard.press("t")
         page.wait_for_selector("#dlg-transfer[open]")
+        page.keyboard.press("Escape")  # Esc closes a dialog without acting
+        page.wait_for_selector("#dlg-transfer:not([open])", state="attached")
+        assert current_number(page) == chosen
+        page.keyboard.press("t")
+        page.wait_for_selector("#dlg-transfer[open]")
         page.check("#transfer-form input[value='counter']")
         page.select_option("#transfer-counter", str(bag.c2.id))
         page.fill("#transfer-note", "Hồ sơ đất đai, quầy 2 giải quyết")
@@ -269,10 +274,18 @@ def test_console_keys_dialogs_live_list_alerts_and_errors(browser, live_office, 
         with models.connection():
             assert TicketEvent.select().where(TicketEvent.kind == "no_show").count() == 1
             assert Counter.get_by_id(bag.c1.id).state == "open"
+        assert not page.locator("#net-banner").is_visible()
+        page.click("#btn-switch")  # change counter: this one closes, the choice comes back
+        page.wait_for_selector("#view-choose:not([hidden]) .choose-item")
+        with models.connection():
+            assert Counter.get_by_id(bag.c1.id).state == "closed"
+        choose_counter(page, 1)
         page.click("#btn-logout")
         page.wait_for_selector("#view-login:not([hidden])")
         with models.connection():
             assert Counter.get_by_id(bag.c1.id).state == "closed"
+        page.wait_for_timeout(500)  # the dropped connection must not raise "Mất kết nối" on the login page
+        assert not page.locator("#net-banner").is_visible()
         assert first != chosen and page.errors == [] and page.dialogs == []
     finally:
         context.close()
