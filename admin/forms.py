@@ -94,6 +94,8 @@ class Form:
         if raw is None or raw == "":
             if allow_empty:
                 return self._keep(name, None)
+            if not required:
+                return None  # an optional number left blank keeps its default
             self.error(name, f"Vui lòng nhập {label}.")
             return None
         if isinstance(raw, str) and re.fullmatch(r"\s*-?\d+\s*", raw):

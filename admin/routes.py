@@ -292,6 +292,7 @@ def voice():
     for key in store.clip_keys():
         info = store.clip_info(key, office.region)
         clip = own.get(key)
+        info["group"] = _clip_group(key)
         info["own"] = clip is not None
         if clip is not None:
             info["own_type"] = clip.content_type
@@ -307,6 +308,15 @@ def voice():
         region_name=store.REGION_NAMES[office.region],
         max_kb=store.CLIP_MAX_BYTES // 1024,
     )
+
+
+def _clip_group(key: str) -> str:
+    """The heading a clip key is listed under."""
+    if key.startswith("chu_"):
+        return "Chữ cái (đọc chữ đầu số, ví dụ A001)"
+    if key in ("chime", "moi_cong_dan_co_so_thu_tu", "den_quay_so"):
+        return "Tiếng chuông và câu mời"
+    return "Số đọc thành lời"
 
 
 @bp.get("/admin/voice/<key>/audio")
@@ -326,10 +336,11 @@ def audit():
     office = _office()
     page_no = max(1, request.args.get("page", 1, type=int) or 1)
     rows, total = store.audit_page(office.id, page_no, PER_PAGE)
+    name = _namer(office.id)
     for row in rows:
         row["action_name"] = ACTION_NAMES.get(row["action"], row["action"])
         row["at_text"] = local_text(office, _parse_iso(row["at"]))
-        row["changes"] = _changes(row["detail"])
+        row["changes"] = _changes(row["detail"], name)
     pages = max(1, -(-total // PER_PAGE))
     return _render("admin/audit.html", office=office, entries=rows, total=total, page=page_no, pages=pages)
 
@@ -356,15 +367,37 @@ def _show(value) -> str:
     return str(value)
 
 
-def _changes(detail: dict) -> list[dict]:
+# Bookkeeping columns a person does not need to read in the log.
+HIDDEN_KEYS = {"id", "created_at", "last_seen", "first_number", "locked", "field_id", "state"}
+
+
+def _namer(office_id: int):
+    """A function giving a stored value the words people use for it (ids become names)."""
+    fields = {f.id: f.name for f in Field.select(Field.id, Field.name).where(Field.office == office_id)}
+    counters = {c.id: f"Quầy {c.number}" for c in store.counters(office_id)}
+    by_key = {"kind": store.KIND_NAMES, "role": store.ROLE_NAMES, "region": store.REGION_NAMES,
+              "working_days": store.WEEKDAYS, "fields": fields, "counters": counters, "counter_id": counters}
+
+    def name(key, value):
+        table = by_key.get(key)
+        if table is None or value is None:
+            return value
+        if isinstance(value, list):
+            return [table.get(v, f"#{v}") for v in value]
+        return table.get(value, value)
+
+    return name
+
+
+def _changes(detail: dict, name) -> list[dict]:
     """Rows of (what, before, after) for the audit page."""
     before, after = detail.get("before") or {}, detail.get("after") or {}
-    keys = list(dict.fromkeys([*after.keys(), *before.keys()]))
-    return [
-        {
-            "name": KEY_NAMES.get(k, k),
-            "before": _show(before.get(k)) if before else "",
-            "after": _show(after.get(k)) if after else "",
-        }
-        for k in keys
-    ]
+    keys = [k for k in dict.fromkeys([*after.keys(), *before.keys()]) if k not in HIDDEN_KEYS]
+    rows = []
+    for key in keys:
+        old, new = name(key, before.get(key)), name(key, after.get(key))
+        if not before and new in (None, "", [], {}):
+            continue  # a new row's empty columns say nothing
+        rows.append({"name": KEY_NAMES.get(key, key), "before": _show(old) if before else "",
+                     "after": _show(new) if after else ""})
+    return rows

@@ -1075,6 +1075,7 @@ def _wav_ok(data: bytes) -> bool:
 def upload_clip(office_id, user, key, data: bytes) -> VoiceClip:
     """Store (or replace) the office's recording for a clip key."""
     kind = _check_clip(key, data)
+    target = f"Giọng đọc “{clip_info(key, get_office(office_id).region)['text']}” ({key})"
     with write_transaction():
         old = VoiceClip.get_or_none((VoiceClip.office == office_id) & (VoiceClip.key == key))
         before = {"clip": f"{old.content_type}, {len(old.data)} byte"} if old else {"clip": "(bản có sẵn)"}
@@ -1083,7 +1084,7 @@ def upload_clip(office_id, user, key, data: bytes) -> VoiceClip:
         else:
             VoiceClip.update(data=data, content_type=kind, uploaded_at=utcnow()).where(VoiceClip.id == old.id).execute()
             clip = VoiceClip.get_by_id(old.id)
-        audit(office_id, user, "voice.upload", f"Giọng đọc: {key}", before, {"clip": f"{kind}, {len(data)} byte"})
+        audit(office_id, user, "voice.upload", target, before, {"clip": f"{kind}, {len(data)} byte"})
     return clip
 
 
@@ -1095,7 +1096,7 @@ def delete_clip(office_id, user, key) -> None:
             office_id,
             user,
             "voice.delete",
-            f"Giọng đọc: {key}",
+            f"Giọng đọc “{clip_info(key, get_office(office_id).region)['text']}” ({key})",
             {"clip": f"{clip.content_type}, {len(clip.data)} byte"},
             {"clip": "(bản có sẵn)"},
         )

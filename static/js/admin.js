@@ -261,7 +261,7 @@
     var dialog = document.getElementById("pair-dialog");
     if (!dialog) { reloadWith("Đã tạo thiết bị."); return; }
     dialog.querySelector('[data-pair="name"]').textContent = (body.device && body.device.name) || "";
-    document.getElementById("pair-url").value = body.pair_url;
+    document.getElementById("pair-url").textContent = body.pair_url;
     var box = document.getElementById("pair-qr");
     box.innerHTML = "";
     if (window.qrcode) {
@@ -272,17 +272,25 @@
     }
     document.getElementById("pair-copied").textContent = "";
     dialog.showModal();
+    document.getElementById("pair-copy").focus();
   }
 
   async function copyPairLink() {
-    var input = document.getElementById("pair-url");
+    var text = document.getElementById("pair-url").textContent;
     var note = document.getElementById("pair-copied");
     try {
-      await navigator.clipboard.writeText(input.value);
+      await navigator.clipboard.writeText(text);
     } catch (e) {
       // Plain http on the office network has no clipboard API: fall back to a selection copy.
-      input.select();
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.querySelector("#pair-dialog").appendChild(area);
+      area.select();
       document.execCommand("copy");
+      area.remove();
     }
     note.textContent = "Đã sao chép.";
   }
@@ -316,7 +324,7 @@
     if (!input.files.length) return;
     try {
       await upload("/api/admin/voice/" + encodeURIComponent(key), "clip", input.files[0]);
-      reloadWith("Đã tải lên bản thu “" + key + "”.");
+      reloadWith("Đã tải lên bản thu “" + (input.dataset.clipText || key) + "”.");
     } catch (err) {
       var fields = (err.body && err.body.fields) || {};
       var slot = row.querySelector('[data-error-for="clip-' + key + '"]');
@@ -383,6 +391,11 @@
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el.dataset && el.dataset.clipUpload) { uploadClip(el); return; }
+    if (el.type === "file" && el.closest(".file-pick")) {
+      el.closest(".file-pick").querySelector(".file-name").textContent =
+        el.files.length ? el.files[0].name : "Chưa chọn tệp";
+      return;
+    }
     if (el.name === "role" || el.name === "kind") syncConditional(el.form);
   });
 
