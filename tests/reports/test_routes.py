@@ -7,7 +7,8 @@ from urllib.parse import unquote
 import openpyxl
 import pytest
 
-from report_fixture import build_day
+from conftest import make_field, make_office, make_ticket
+from report_fixture import at, build_day
 
 DAY_QUERY = "period=day&date=2026-11-16"
 
@@ -142,3 +143,13 @@ def test_monitor_page_and_today_figures(office, api, username):
     client = api(username)
     assert "Giám sát trực tiếp" in client.get("/admin/monitor").get_data(as_text=True)
     assert set(client.get("/api/reports/today").get_json()) >= {"issued", "served", "waiting", "by_counter"}
+
+
+def test_a_leader_sees_only_the_own_office(office, api):
+    other = make_office(name="UBND xã Bên Cạnh")
+    make_ticket(make_field(other), now=at(0))
+    build_day(office)
+    body = api("lanhdao1").get(f"/api/reports?{DAY_QUERY}").get_json()
+    assert body["office"]["name"] == office.office.name
+    assert body["summary"]["issued"] == 6
+    assert "UBND xã Bên Cạnh" not in api("lanhdao1").get(f"/admin/reports?{DAY_QUERY}").get_data(as_text=True)
