@@ -275,13 +275,21 @@ def snapshot(office_id: int, public: bool = False) -> dict:
 
 
 def _emit_all(office_id: int, events: list[tuple[str, dict, list[str]]]) -> None:
-    """Stamp events with increasing sequence numbers and send them to their rooms."""
+    """Send events to their rooms; those for the office room get increasing sequence numbers.
+
+    Only the office room's stream is numbered: an event it never receives (a rating for the
+    leaders) must not take a number, or every board would see a gap and ask for a snapshot.
+    """
     if not events:
         return
-    last = models.bump_event_seq(office_id, len(events))
-    first = last - len(events) + 1
-    for offset, (name, payload, rooms) in enumerate(events):
-        payload = dict(payload, seq=first + offset, office_id=office_id)
+    staff = office_room(office_id)
+    numbered = sum(1 for _, _, rooms in events if staff in rooms)
+    seq = models.bump_event_seq(office_id, numbered) - numbered if numbered else None
+    for name, payload, rooms in events:
+        payload = dict(payload, office_id=office_id)
+        if staff in rooms:
+            seq += 1
+            payload["seq"] = seq
         for room in rooms:
             socketio.emit(name, payload, to=room)
 

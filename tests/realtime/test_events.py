@@ -151,3 +151,17 @@ def test_issue_updates_queue_counts_for_the_field(app, office, api):
     api(device=office.kiosk_token).post("/api/tickets", json={"field": field.id})
     [event] = [r for r in display.get_received() if r["name"] == "queue_changed"]
     assert event["args"][0]["fields"][0]["id"] == field.id and event["args"][0]["fields"][0]["waiting"] == 1
+
+
+def test_a_rating_does_not_open_a_gap_in_the_boards_sequence(app, office, api):
+    ticket = make_ticket(office.f1)
+    clerk = api("canbo1")
+    clerk.post(f"/api/counters/{office.c1.id}/call-next")
+    clerk.post(f"/api/tickets/{ticket.id}/finish")
+    display = connect(app, device_token=office.display_token)
+    before = display.get_received()[0]["args"][0]["seq"]
+    assert api(device=office.tablet1_token).post("/api/ratings", json={"ticket": ticket.id, "level": 3}).status_code == 201
+    make_ticket(office.f2)  # the next numbered event
+    api(device=office.kiosk_token).post("/api/tickets", json={"field": office.f1.id})
+    seqs = [r["args"][0]["seq"] for r in display.get_received() if "seq" in r["args"][0]]
+    assert seqs and seqs[0] == before + 1
