@@ -123,7 +123,8 @@ class Form:
         raw = self._raw(name, label, required)
         if raw is MISSING:
             return None
-        if raw not in choices:
+        # A list or dict cannot be looked up in ``choices``, and 3.0 or True must not pass for 3.
+        if isinstance(raw, bool) or not isinstance(raw, (str, int)) or raw not in choices:
             names = ", ".join(str(choices[c]) if isinstance(choices, dict) else str(c) for c in choices)
             self.error(name, f"{_cap(label)} phải là một trong: {names}.")
             return None
