@@ -161,6 +161,9 @@ VIEW_KEYS = ("summary", "fields", "counters", "clerks", "hours", "weekdays", "tr
 # --------------------------------------------------------------------------- CSV
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula
+
+
 def _csv_value(value, kind: str):
     """A cell as CSV text: minutes and percentages rounded to one decimal, blanks for no data."""
     if value is None:
@@ -173,6 +176,8 @@ def _csv_value(value, kind: str):
         return f"{value:.1f}"
     if kind == DATE:
         return _vn_date(value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value  # typed text (a comment, a name) must not run as a formula where the CSV is opened
     return value
 
 
@@ -357,6 +362,11 @@ def satisfaction_title(report: dict) -> str:
 
 def _save(wb: Workbook) -> bytes:
     """The workbook as .xlsx bytes."""
+    for ws in wb.worksheets:  # openpyxl stores any text starting with "=" as a formula: keep typed text as text
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
