@@ -159,18 +159,22 @@ def run(processes: int, clients: int, offices: int, tickets: int, calls: int, pg
         issue_s = time.perf_counter() - started
         time.sleep(2)  # let the fan-out of the last tickets drain before timing calls
 
-        sessions, sent, per_office = {}, {}, {}
+        sessions, sent, per_office, holding = {}, {}, {}, {}
         for i in range(calls):
             n = i % offices
             office, s = seeded[n], servers[i % processes]
             if (n, s.url) not in sessions:
                 sessions[n, s.url] = s.session(username=office["admin"])
             counter = office["counters"][(i // offices) % 4]
+            if counter in holding:  # a counter serves one citizen at a time: finish before the next call
+                sessions[n, s.url].post(s.url + f"/api/tickets/{holding.pop(counter)}/finish", timeout=30)
+                time.sleep(0.2)
             t0 = time.time()
             r = sessions[n, s.url].post(s.url + f"/api/counters/{counter}/call-next", timeout=30)
             assert r.status_code == 200, r.text
             sent[r.json()["ticket"]["id"]] = t0
             per_office[r.json()["ticket"]["id"]] = n
+            holding[counter] = r.json()["ticket"]["id"]
             time.sleep(0.2)
         done_file.write_text("done")
         report = json.loads(worker.stdout.readline())
