@@ -6,7 +6,6 @@ row of it against the files, and scan the repo so no page loads anything from th
 
 import hashlib
 import re
-import shutil
 import threading
 from pathlib import Path
 
@@ -156,31 +155,21 @@ def test_no_page_loads_anything_from_the_internet():
     assert offenders == []
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="no Chromium on this machine"
-)
-
-
 @pytest.fixture
-def page():
-    """A real headless Chromium page; nothing outside 127.0.0.1 is reachable from it."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        pg = browser.new_page()
-        # Abort any non-loopback request so a hidden remote load fails the test.
-        pg.route(
-            re.compile(r"^(?!https?://127\.0\.0\.1[:/]|about:|data:).*"),
-            lambda route: route.abort(),
-        )
-        pg.set_default_timeout(10_000)
-        yield pg
-        browser.close()
+def page(browser):
+    """A page of the suite's one headless Chromium; nothing outside 127.0.0.1 is reachable from it."""
+    context = browser.new_context()
+    pg = context.new_page()
+    # Abort any non-loopback request so a hidden remote load fails the test.
+    pg.route(
+        re.compile(r"^(?!https?://127\.0\.0\.1[:/]|about:|data:).*"),
+        lambda route: route.abort(),
+    )
+    pg.set_default_timeout(10_000)
+    yield pg
+    context.close()
 
 
-@needs_chromium
 @pytest.mark.timeout(60)
 def test_vendored_builds_run_in_chromium(page):
     """The three builds define io, Chart (at the listed version) and a UTF-8 qrcode."""
@@ -227,7 +216,6 @@ def socketio_server():
     thread.join(5)
 
 
-@needs_chromium
 @pytest.mark.timeout(60)
 def test_vendored_socketio_client_talks_to_python_socketio(page, socketio_server):
     """The vendored client connects to python-socketio 5.x and gets an ack back."""
