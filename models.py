@@ -411,8 +411,14 @@ def make_database(url: str):
         path = parsed.path if parsed.scheme else url
         if parsed.scheme and url.startswith("sqlite:///"):
             path = url[len("sqlite:///") :]
-        return SqliteDatabase(
+        from playhouse.pool import PooledSqliteDatabase
+
+        # Pooled: closing the last connection to a WAL database checkpoints and deletes the WAL,
+        # which cost more than the rest of a request; a pool keeps connections open for reuse.
+        return PooledSqliteDatabase(
             path,
+            max_connections=64,
+            stale_timeout=600,
             autoconnect=False,
             check_same_thread=False,
             timeout=30,

@@ -127,6 +127,7 @@ def app(db_url, tmp_path):
         yield application
     if not models.db.is_closed():
         models.db.close()
+    models.db.obj.close_all()  # pooled connections of this test's database
 
 
 @pytest.fixture
