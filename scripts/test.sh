@@ -5,13 +5,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages the tests drive for real: Chromium (browser tests), nginx (the shipped proxy config).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing Debian's chromium for the browser tests..."
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/tmp/motcua-apt.log 2>&1 \
-      || { echo "apt-get install chromium failed:"; tail -20 /tmp/motcua-apt.log; exit 1; }
+    echo "Installing Debian's ${missing[*]} for the tests..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/tmp/motcua-apt.log 2>&1 \
+      || { echo "apt-get install ${missing[*]} failed:"; tail -20 /tmp/motcua-apt.log; exit 1; }
   else
-    echo "chromium is missing and cannot be installed here (not root): browser tests will skip."
+    echo "${missing[*]} missing and cannot be installed here (not root): those tests will skip."
   fi
 fi
 

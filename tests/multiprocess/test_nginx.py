@@ -13,7 +13,7 @@ import pytest
 import requests
 import socketio
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, need_service
 
 pytestmark = pytest.mark.slow
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -37,7 +37,7 @@ def _main_conf(tmp_path, site: str) -> str:
 def nginx_front(tmp_path, two_servers):
     """nginx on a free loopback port with the repo's config pointed at the two live servers."""
     if not shutil.which(NGINX):
-        pytest.skip("nginx not installed (apt-get install nginx); this test runs the shipped config")
+        need_service("nginx", "not installed (apt-get install nginx); this test runs the shipped config")
     a, b = two_servers
     port = free_port()
     site = (CONF.read_text().replace("127.0.0.1:5001", f"127.0.0.1:{a.port}")
@@ -84,7 +84,7 @@ def _wait(events, name, timeout=10, where=lambda _d: True):
 def test_shipped_config_passes_nginx_check(tmp_path):
     """``nginx -t`` accepts deploy/nginx.conf as it is in the repo."""
     if not shutil.which(NGINX):
-        pytest.skip("nginx not installed (apt-get install nginx)")
+        need_service("nginx", "not installed (apt-get install nginx)")
     done = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", _main_conf(tmp_path, CONF.read_text())],
                           capture_output=True, text=True, timeout=30, check=False)
     assert done.returncode == 0, done.stderr
