@@ -152,6 +152,7 @@ def fields_payload(office: Office, now=None, field_ids=None) -> list[dict]:
                 "waiting": waiting,
                 "open_counters": open_counters.get(field.id, 0),
                 "estimated_wait_s": ticketing.estimate_wait(waiting, service_s, open_counters.get(field.id, 0)),
+                "service_s": round(service_s),
             }
         )
     return result
@@ -324,6 +325,7 @@ def publish(change: ticketing.Change) -> None:
     if change.field_ids and not change.duplicate and change.kind != "rated":
         office = change.office or Office.get_by_id(office_id)
         fields = fields_payload(office, field_ids=change.field_ids)
+        change.queue = {f["id"]: f for f in fields}
         events.append((QUEUE_CHANGED, {"fields": fields}, [staff, public]))
     _emit_all(office_id, events)
     if change.kind == "finish" and ticket.counter_id:

@@ -110,6 +110,7 @@ class Change:
     duplicate: bool = False
     office: Office | None = None  # loaded in the transaction; saves the publisher a query
     field: Field | None = None
+    queue: dict = dataclasses.field(default_factory=dict)  # field id -> queue figures, set by the publisher
     print_job_id: int | None = None
 
 

@@ -32,10 +32,19 @@ def status_url(ticket: Ticket) -> str:
     return f"{base.rstrip('/')}/t/{ticket.public_token}"
 
 
-def ticket_status(ticket: Ticket, office=None, field=None) -> dict:
-    """Public status of a ticket: number, field, state, people ahead, estimated wait, counter."""
+def ticket_status(ticket: Ticket, office=None, field=None, queue=None) -> dict:
+    """Public status of a ticket: number, field, state, people ahead, estimated wait, counter.
+
+    ``queue``: the field's figures the publisher just computed (spares recomputing them).
+    """
     office = office or ticketing.get_office(ticket.office_id)
     ahead = ticketing.people_ahead(ticket)
+    if queue and ticket.state == "waiting":
+        wait = ticketing.estimate_wait(ahead, queue["service_s"], queue["open_counters"])
+    elif ticket.state == "waiting":
+        wait = ticketing.estimated_wait_seconds(ahead, ticket.field_id, office)
+    else:
+        wait = 0
     payload = realtime.ticket_payload(ticket, fields={field.id: field} if field else None)
     return {
         "ticket": payload,
@@ -44,8 +53,7 @@ def ticket_status(ticket: Ticket, office=None, field=None) -> dict:
         "state": ticket.state,
         "people_ahead": ahead,
         "position": ahead + 1 if ticket.state == "waiting" else 0,
-        "estimated_wait_s": ticketing.estimated_wait_seconds(ahead, ticket.field_id, office)
-        if ticket.state == "waiting" else 0,
+        "estimated_wait_s": wait,
         "counter_number": payload["counter_number"],
         "counter_name": payload["counter_name"],
         "office": {"id": office.id, "name": office.name},
@@ -185,7 +193,7 @@ def issue():
         print_ticket=kiosk is not None and current_app.config.get("PRINTER", "none") != "none",
     )
     realtime.publish(change)
-    body = ticket_status(change.ticket, change.office, change.field)
+    body = ticket_status(change.ticket, change.office, change.field, change.queue.get(change.ticket.field_id))
     body.update(public_token=change.ticket.public_token, status_url=status_url(change.ticket),
                 duplicate=change.duplicate)
     return jsonify(body), 200 if change.duplicate else 201
