@@ -51,7 +51,7 @@ def versions_rows():
     ]
     header = [c.strip() for c in lines[0].strip("|").split("|")]
     return [
-        dict(zip(header, (c.strip() for c in ln.strip("|").split("|"))))
+        dict(zip(header, (c.strip() for c in ln.strip("|").split("|")), strict=True))
         for ln in lines[2:]
     ]
 
