@@ -28,6 +28,8 @@ if ! redis_up && command -v redis-server >/dev/null 2>&1; then
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no || true
 fi
 
+.venv/bin/ruff check . || { echo "ruff found problems (see above)"; exit 1; }
+
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?
