@@ -348,6 +348,16 @@ def publish(change: ticketing.Change) -> None:
         )
 
 
+def office_changed(office_id: int) -> None:
+    """Settings, fields or counters changed: every screen of the office gets a fresh snapshot.
+
+    A snapshot replaces a screen's whole state and carries the current seq, so it needs no new
+    event type; staff screens and phones each get their own kind.
+    """
+    socketio.emit(SNAPSHOT, snapshot(office_id), to=office_room(office_id))
+    socketio.emit(SNAPSHOT, snapshot(office_id, public=True), to=public_room(office_id))
+
+
 def alert(office_id: int, kind: str, message: str, level: str = "warning", **extra) -> None:
     """Send an alert (printer out of paper, ...) to every staff screen of an office."""
     _emit_all(office_id, [(ALERT, dict(extra, kind=kind, message=message, level=level), [office_room(office_id)])])

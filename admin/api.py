@@ -19,11 +19,7 @@ from .access import office_id, reader, writer
 
 def _after_change() -> None:
     """Screens of the office show fields, counters and settings: send them a fresh state now."""
-    office = office_id()
-    # A snapshot replaces a screen's whole state and carries the current seq, so sending one
-    # needs no new event type; staff screens and phones get their own kind of snapshot.
-    realtime.socketio.emit(realtime.SNAPSHOT, realtime.snapshot(office), to=realtime.office_room(office))
-    realtime.socketio.emit(realtime.SNAPSHOT, realtime.snapshot(office, public=True), to=realtime.public_room(office))
+    realtime.office_changed(office_id())
 
 
 def pair_url(token: str) -> str:
