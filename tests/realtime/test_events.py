@@ -165,3 +165,14 @@ def test_a_rating_does_not_open_a_gap_in_the_boards_sequence(app, office, api):
     api(device=office.kiosk_token).post("/api/tickets", json={"field": office.f1.id})
     seqs = [r["args"][0]["seq"] for r in display.get_received() if "seq" in r["args"][0]]
     assert seqs and seqs[0] == before + 1
+
+
+def test_an_admin_change_sends_every_screen_a_fresh_snapshot(app, office, api):
+    display = connect(app, device_token=office.display_token)
+    display.get_received()
+    admin = api("admin1")
+    response = admin.client.put("/api/admin/settings", json={"notices": "Nghỉ lễ ngày 2/9"},
+                                headers={"X-CSRF-Token": admin.csrf})
+    assert response.status_code == 200, response.get_json()
+    snaps = [r["args"][0] for r in display.get_received() if r["name"] == "snapshot"]
+    assert snaps and snaps[-1]["office"]["notices"] == "Nghỉ lễ ngày 2/9"
