@@ -482,13 +482,17 @@ def create_tables() -> None:
 
 
 def bump_event_seq(office_id: int, count: int = 1) -> int:
-    """Reserve ``count`` event sequence numbers for an office; returns the last one."""
-    with write_transaction():
-        p = db.obj.param
-        cursor = db.execute_sql(
-            f"UPDATE office SET event_seq = event_seq + {p} WHERE id = {p} RETURNING event_seq",
-            (count, office_id),
-        )
-        row = cursor.fetchone()
-    return row[0] if row else 0
+    """Reserve ``count`` event sequence numbers for an office; returns the last one.
+
+    One statement is its own atomic transaction; reading every row finishes it (an unfinished
+    SQLite statement would keep holding the write lock).
+    """
+    p = db.obj.param
+    sql = f"UPDATE office SET event_seq = event_seq + {p} WHERE id = {p} RETURNING event_seq"
+    if is_sqlite() and not db.in_transaction():
+        rows = db.execute_sql(sql, (count, office_id)).fetchall()
+    else:
+        with write_transaction():
+            rows = db.execute_sql(sql, (count, office_id)).fetchall()
+    return rows[0][0] if rows else 0
 

@@ -131,15 +131,16 @@ def counter_payload(counter: Counter, active: Ticket | None = None) -> dict:
     }
 
 
-def fields_payload(office: Office, now=None, field_ids=None) -> list[dict]:
-    """Fields (all, or ``field_ids``) with people waiting and the estimated wait for a new ticket."""
+def fields_payload(office: Office, now=None, field_ids=None, fields=None) -> list[dict]:
+    """Fields (all, ``field_ids``, or the ``fields`` given) with people waiting and the estimated wait."""
     counts = ticketing.waiting_counts(office, now)
     open_counters = ticketing.open_counters_by_field(office.id)
-    query = Field.for_office(office.id)
-    if field_ids is not None:
-        query = query.where(Field.id.in_(list(field_ids)))
+    if fields is None:
+        fields = Field.for_office(office.id)
+        if field_ids is not None:
+            fields = fields.where(Field.id.in_(list(field_ids)))
     result = []
-    for field in query:
+    for field in fields:
         waiting = counts.get(field.id, 0)
         service_s = ticketing.recent_service_seconds(field.id, office, now)
         result.append(
@@ -324,7 +325,8 @@ def publish(change: ticketing.Change) -> None:
             events.append((COUNTER_CHANGED, {"counter": counter_payload(counter)}, [staff]))
     if change.field_ids and not change.duplicate and change.kind != "rated":
         office = change.office or Office.get_by_id(office_id)
-        fields = fields_payload(office, field_ids=change.field_ids)
+        known = [change.field] if change.field is not None and change.field_ids == {change.field.id} else None
+        fields = fields_payload(office, field_ids=change.field_ids, fields=known)
         change.queue = {f["id"]: f for f in fields}
         events.append((QUEUE_CHANGED, {"fields": fields}, [staff, public]))
     _emit_all(office_id, events)
