@@ -474,6 +474,29 @@ def connection():
             db.close()
 
 
+_SQL_CACHE: dict = {}
+
+
+def prepared_sql(key, build) -> str:
+    """SQL text of the query ``build()`` makes, built once per database kind.
+
+    For wide tables peewee spends several times longer writing a SELECT than SQLite spends
+    running it (0.34 ms vs 0.06 ms for an office row), and the hot paths ask the same few
+    questions on every request.
+    """
+    cache_key = (key, type(db.obj))
+    sql = _SQL_CACHE.get(cache_key)
+    if sql is None:
+        sql = _SQL_CACHE[cache_key] = build().sql()[0]
+    return sql
+
+
+def fetch_by_id(model, row_id):
+    """One row by primary key (or None), through a prepared SELECT of all its columns."""
+    sql = prepared_sql((model, "by_id"), lambda: model.select().where(model._meta.primary_key == 0))
+    return next(iter(model.raw(sql, row_id)), None)
+
+
 def create_tables() -> None:
     """Create the schema on an empty database, or upgrade an existing one (migrations.py)."""
     import migrations  # imported here: migrations imports this module

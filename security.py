@@ -15,6 +15,7 @@ import secrets
 from flask import g, request, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+import models
 from models import Counter, Device, User, UserCounter, utcnow
 from ticketing import DomainError
 
@@ -56,11 +57,11 @@ def device_from_token(token: str | None) -> Device | None:
     """The active device with this token, if any."""
     if not token:
         return None
-    return (
-        Device.select()
-        .where((Device.token_hash == hash_token(token)) & (Device.revoked_at.is_null()))
-        .first()
+    sql = models.prepared_sql(
+        (Device, "by_token"),
+        lambda: Device.select().where((Device.token_hash == "") & (Device.revoked_at.is_null())).limit(1),
     )
+    return next(iter(Device.raw(sql, hash_token(token), 1)), None)
 
 
 def _touch(device: Device) -> None:

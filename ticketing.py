@@ -200,45 +200,32 @@ def opening_state(office: Office, now: dt.datetime | None = None) -> dict:
 # --------------------------------------------------------------------------- lookups
 
 
+def _get(model, row_id, office_id, message):
+    """A row by id (of this office when given) or NotFound; another office's row is not found."""
+    row = models.fetch_by_id(model, row_id)
+    if row is None or (office_id is not None and getattr(row, "office_id", office_id) != office_id):
+        raise NotFound(message)
+    return row
+
+
 def get_office(office_id: int) -> Office:
     """The office or NotFound."""
-    office = Office.get_or_none(Office.id == office_id)
-    if office is None:
-        raise NotFound("Không tìm thấy đơn vị.")
-    return office
+    return _get(Office, office_id, None, "Không tìm thấy đơn vị.")
 
 
 def get_ticket(ticket_id: int, office_id: int | None = None) -> Ticket:
     """A ticket (of this office when given) or NotFound."""
-    query = Ticket.select().where(Ticket.id == ticket_id)
-    if office_id is not None:
-        query = query.where(Ticket.office == office_id)
-    ticket = query.first()
-    if ticket is None:
-        raise NotFound("Không tìm thấy số thứ tự.")
-    return ticket
+    return _get(Ticket, ticket_id, office_id, "Không tìm thấy số thứ tự.")
 
 
 def get_counter(counter_id: int, office_id: int | None = None) -> Counter:
     """A counter (of this office when given) or NotFound."""
-    query = Counter.select().where(Counter.id == counter_id)
-    if office_id is not None:
-        query = query.where(Counter.office == office_id)
-    counter = query.first()
-    if counter is None:
-        raise NotFound("Không tìm thấy quầy.")
-    return counter
+    return _get(Counter, counter_id, office_id, "Không tìm thấy quầy.")
 
 
 def get_field(field_id: int, office_id: int | None = None) -> Field:
     """A field (of this office when given) or NotFound."""
-    query = Field.select().where(Field.id == field_id)
-    if office_id is not None:
-        query = query.where(Field.office == office_id)
-    field = query.first()
-    if field is None:
-        raise NotFound("Không tìm thấy lĩnh vực.")
-    return field
+    return _get(Field, field_id, office_id, "Không tìm thấy lĩnh vực.")
 
 
 def counter_active_ticket(counter_id: int) -> Ticket | None:
