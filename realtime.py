@@ -15,7 +15,7 @@ from flask_socketio import SocketIO, join_room
 
 import models
 import ticketing
-from models import Counter, Device, Field, Office, PrinterStatus, Ticket, User, TicketEvent
+from models import Counter, Device, Field, Office, PrinterStatus, PriorityCategory, Ticket, TicketEvent, User
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +82,13 @@ def iso(value):
 
 def ticket_payload(ticket: Ticket, fields=None, counters=None, categories=None) -> dict:
     """A ticket as screens see it (no public token: that goes to its holder only)."""
-    field = (fields or {}).get(ticket.field_id) or Field.get_by_id(ticket.field_id)
+    field = (fields or {}).get(ticket.field_id) or models.fetch_by_id(Field, ticket.field_id)
     counter = None
     if ticket.counter_id:
-        counter = (counters or {}).get(ticket.counter_id) or Counter.get_or_none(Counter.id == ticket.counter_id)
+        counter = (counters or {}).get(ticket.counter_id) or models.fetch_by_id(Counter, ticket.counter_id)
     priority = None
     if ticket.priority_id:
-        category = (categories or {}).get(ticket.priority_id) or ticket.priority
+        category = (categories or {}).get(ticket.priority_id) or models.fetch_by_id(PriorityCategory, ticket.priority_id)
         priority = {"code": category.code, "name": category.name, "icon": category.icon}
     return {
         "id": ticket.id,
@@ -115,7 +115,7 @@ def ticket_payload(ticket: Ticket, fields=None, counters=None, categories=None) 
 
 def counter_payload(counter: Counter, active: Ticket | None = None) -> dict:
     """A counter with its state and the ticket it holds."""
-    clerk = User.get_or_none(User.id == counter.clerk_id) if counter.clerk_id else None
+    clerk = models.fetch_by_id(User, counter.clerk_id) if counter.clerk_id else None
     if active is None:
         active = ticketing.counter_active_ticket(counter.id)
     return {
@@ -163,7 +163,7 @@ def _spoken(ticket: Ticket, counter: Counter, region: str | None = None) -> dict
     """The call in words and clip keys for the office's region (display.voice)."""
     from display import voice  # here, not at the top: the display package imports this module
 
-    region = region or Office.get_by_id(ticket.office_id).region
+    region = region or models.fetch_by_id(Office, ticket.office_id).region
     try:
         return {
             "words": voice.announcement_words(ticket.display_number, counter.number, region),
@@ -321,18 +321,18 @@ def publish(change: ticketing.Change) -> None:
     elif ticket is not None and change.kind != "issued":
         events.append((TICKET_UPDATED, {"ticket": ticket_payload(ticket), "action": change.kind}, [staff, public]))
         for counter_id in {change.previous_counter_id, change.counter.id if change.counter else None} - {None}:
-            counter = Counter.get_by_id(counter_id)
+            counter = models.fetch_by_id(Counter, counter_id)
             events.append((COUNTER_CHANGED, {"counter": counter_payload(counter)}, [staff]))
     if change.field_ids and not change.duplicate and change.kind != "rated":
-        office = change.office or Office.get_by_id(office_id)
+        office = change.office or models.fetch_by_id(Office, office_id)
         known = [change.field] if change.field is not None and change.field_ids == {change.field.id} else None
         fields = fields_payload(office, field_ids=change.field_ids, fields=known)
         change.queue = {f["id"]: f for f in fields}
         events.append((QUEUE_CHANGED, {"fields": fields}, [staff, public]))
     _emit_all(office_id, events)
     if change.kind == "finish" and ticket.counter_id:
-        office = Office.get_by_id(office_id)
-        clerk = User.get_or_none(User.id == ticket.clerk_id) if ticket.clerk_id else None
+        office = change.office or models.fetch_by_id(Office, office_id)
+        clerk = models.fetch_by_id(User, ticket.clerk_id) if ticket.clerk_id else None
         socketio.emit(
             RATING_REQUEST,
             {"ticket_id": ticket.id, "number": ticket.display_number, "counter_id": ticket.counter_id,

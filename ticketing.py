@@ -448,7 +448,7 @@ def call_next(counter_id, user=None, now=None) -> Change:
             reopened = _ensure_counter_ready(counter, now)
             if not _take(ticket, counter, user, now):
                 continue  # another counter won the race for this row; pick again
-            ticket = Ticket.get_by_id(ticket.id)
+            ticket = models.fetch_by_id(Ticket, ticket.id)
             _event(ticket, "call", "waiting", now, counter=counter.id, user=_id(user))
             return Change("called", office.id, ticket=ticket, counter=counter,
                           field_ids={ticket.field_id}, counter_state_changed=reopened, office=office)
@@ -466,7 +466,7 @@ def call_ticket(counter_id, ticket_id, user=None, now=None) -> Change:
         reopened = _ensure_counter_ready(counter, now)
         if not _take(ticket, counter, user, now):
             raise InvalidState(f"Số {ticket.display_number} vừa được quầy khác gọi.")
-        ticket = Ticket.get_by_id(ticket.id)
+        ticket = models.fetch_by_id(Ticket, ticket.id)
         _event(ticket, "call", "waiting", now, counter=counter.id, user=_id(user), chosen=True)
     return Change("called", counter.office_id, ticket=ticket, counter=counter,
                   field_ids={ticket.field_id}, counter_state_changed=reopened)
@@ -512,9 +512,9 @@ def recall(ticket_id, office_id=None, user=None, now=None) -> Change:
         if ticket.state != "called":
             raise InvalidState(f"Chỉ gọi lại được số đã gọi mà chưa phục vụ (số {ticket.display_number}).")
         Ticket.update(recall_count=Ticket.recall_count + 1).where(Ticket.id == ticket.id).execute()
-        ticket = Ticket.get_by_id(ticket.id)
+        ticket = models.fetch_by_id(Ticket, ticket.id)
         _event(ticket, "recall", "called", now, counter=ticket.counter_id, user=_id(user), count=ticket.recall_count)
-    counter = Counter.get_by_id(ticket.counter_id) if ticket.counter_id else None
+    counter = models.fetch_by_id(Counter, ticket.counter_id) if ticket.counter_id else None
     return Change("called", ticket.office_id, ticket=ticket, counter=counter, recall=True,
                   field_ids={ticket.field_id})
 
@@ -756,15 +756,15 @@ def recent_service_seconds(field_id: int, office: Office, now=None) -> float:
 
 
 def open_counters_by_field(office_id: int) -> dict[int, int]:
-    """Number of open counters serving each field of an office (one query)."""
-    rows = (
-        CounterField.select(CounterField.field, fn.COUNT(CounterField.id))
+    """Number of open counters serving each field of an office (one query, on every event)."""
+    sql = models.prepared_sql(
+        "open_counters_by_field",
+        lambda: CounterField.select(CounterField.field, fn.COUNT(CounterField.id))
         .join(Counter, on=(CounterField.counter == Counter.id))
-        .where((Counter.office == office_id) & (Counter.state == "open"))
-        .group_by(CounterField.field)
-        .tuples()
+        .where((Counter.office == 0) & (Counter.state == "open"))
+        .group_by(CounterField.field),
     )
-    return dict(rows)
+    return dict(db.execute_sql(sql, (office_id, "open")).fetchall())
 
 
 def open_counters_for_field(field_id: int) -> int:
@@ -814,13 +814,13 @@ def estimated_wait_seconds(ahead: int, field_id: int, office: Office, now=None) 
 def waiting_counts(office: Office, now=None) -> dict[int, int]:
     """Waiting tickets per field id for today."""
     day = business_day(office, now)
-    rows = (
-        Ticket.select(Ticket.field, fn.COUNT(Ticket.id))
-        .where((Ticket.office == office.id) & (Ticket.day == day) & (Ticket.state == "waiting"))
-        .group_by(Ticket.field)
-        .tuples()
+    sql = models.prepared_sql(
+        "waiting_counts",
+        lambda: Ticket.select(Ticket.field, fn.COUNT(Ticket.id))
+        .where((Ticket.office == 0) & (Ticket.day == dt.date(2000, 1, 1)) & (Ticket.state == "waiting"))
+        .group_by(Ticket.field),
     )
-    return {field_id: count for field_id, count in rows}
+    return dict(db.execute_sql(sql, (office.id, Ticket.day.db_value(day), "waiting")).fetchall())
 
 
 def close_past_days(office_id, now=None) -> int:
