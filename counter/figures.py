@@ -23,13 +23,22 @@ def _today_bounds(office: Office, now=None) -> tuple[dt.date, dt.datetime, dt.da
     return day, start, end
 
 
+# Ratings reach a clerk's figures only in whole groups of this many: otherwise comparing the
+# figures before and after one citizen's rating would tell the clerk that citizen's verdict.
+RATINGS_BATCH = 5
+
+
 def _ratings(user: User, office: Office, start: dt.datetime, end: dt.datetime) -> dict:
-    """Counts of today's ratings of this clerk per level, and the share satisfied."""
-    rows = (
+    """Counts of today's ratings of this clerk per level and the share satisfied, in whole batches."""
+    rows = list(
         Rating.select(Rating.scale, Rating.level)
         .where((Rating.clerk == user.id) & (Rating.created_at >= start) & (Rating.created_at < end))
+        .order_by(Rating.created_at, Rating.id)
         .tuples()
     )
+    shown = len(rows) - len(rows) % RATINGS_BATCH
+    pending = len(rows) - shown
+    rows = rows[:shown]
     current = office.rating_levels
     per_level = {n: 0 for n in range(1, len(rating_scale.words(current)) + 1)}
     total = satisfied = 0
@@ -40,6 +49,8 @@ def _ratings(user: User, office: Office, start: dt.datetime, end: dt.datetime) -
             per_level[level] += 1
     return {
         "count": total,
+        "pending": pending,
+        "batch": RATINGS_BATCH,
         "satisfied": satisfied,
         "satisfied_pct": round(100 * satisfied / total) if total else None,
         "scale": current,

@@ -511,8 +511,9 @@
       $("fig-avg").textContent = minutesText(f.avg_service_s);
       var r = f.ratings;
       $("fig-satisfied").textContent = r.count ? r.satisfied_pct + "%" : "–";
-      $("fig-satisfied-label").textContent = r.count
-        ? "hài lòng trở lên (" + r.count + " lượt đánh giá)" : "chưa có lượt đánh giá";
+      var waiting = r.pending ? " · " + r.pending + " lượt mới được cộng khi đủ " + r.batch : "";
+      $("fig-satisfied-label").textContent = (r.count
+        ? "hài lòng trở lên (" + r.count + " lượt đánh giá)" : "chưa đủ " + r.batch + " lượt đánh giá") + waiting;
       $("fig-levels").innerHTML = r.count ? r.levels.map(function (l) {
         return '<span class="cv-level' + (l.low ? " is-low" : "") + '">' + M.escapeHtml(l.label) +
           ": <strong>" + l.count + "</strong></span>";

@@ -82,15 +82,28 @@ def test_today_of_a_clerk_leaves_out_other_clerks(office, api):
 
 
 def test_today_ratings_are_aggregates_only(office, api):
+    levels = (3, 2, 1, 3, 3)
     numbers = [serve(office, office.clerk1, office.c1, recent(), 60, rating=level).display_number
-               for level in (3, 2, 1)]
+               for level in levels]
     response = api("canbo1").get("/api/me/today")
     ratings = response.get_json()["ratings"]
-    assert (ratings["count"], ratings["satisfied"], ratings["satisfied_pct"]) == (3, 2, 67)
+    assert (ratings["count"], ratings["pending"], ratings["satisfied"], ratings["satisfied_pct"]) == (5, 0, 4, 80)
     assert [(lv["label"], lv["count"]) for lv in ratings["levels"]] == [
-        ("Rất hài lòng", 1), ("Hài lòng", 1), ("Không hài lòng", 1)]
+        ("Rất hài lòng", 3), ("Hài lòng", 1), ("Không hài lòng", 1)]
     text = response.get_data(as_text=True)
     assert "ticket" not in text and not any(n in text for n in numbers)
+
+
+def test_one_new_rating_does_not_move_the_clerks_figures(office, api):
+    for level in (3, 3, 3, 3, 3):
+        serve(office, office.clerk1, office.c1, recent(), 60, rating=level)
+    clerk = api("canbo1")
+    before = clerk.get("/api/me/today").get_json()["ratings"]
+    serve(office, office.clerk1, office.c1, recent(), 60, rating=1)  # one citizen's verdict
+    after = clerk.get("/api/me/today").get_json()["ratings"]
+    assert (after["count"], after["satisfied_pct"], after["levels"]) == (
+        before["count"], before["satisfied_pct"], before["levels"])
+    assert after["pending"] == 1
 
 
 def test_today_counts_no_shows_and_transfers(office, api):
