@@ -153,17 +153,75 @@ class _Deadline:
         return time.monotonic() >= self.end
 
 
-class NetworkPrinter(Printer):
+class _QueryingPrinter(Printer):
+    """A printer on a two-way line (TCP or serial) that can answer DLE EOT status queries.
+
+    Subclasses say how to open, close, write and query; the order is shared: check the paper
+    before sending (a printer out of paper or silent would print a stale ticket later), write,
+    then ask again and wait for the answer, which proves the printer took the job.
+    """
+
+    reads_status = True
+
+    def _open(self, deadline: _Deadline):
+        """Open the line within the deadline, or raise PrinterError."""
+        raise NotImplementedError
+
+    def _close(self, printer) -> None:
+        """Close the line."""
+        raise NotImplementedError
+
+    def _query(self, printer, request: bytes, deadline: _Deadline) -> int | None:
+        """Send a DLE EOT request and return a valid answer byte, None on silence."""
+        raise NotImplementedError
+
+    def _write(self, printer, data: bytes, deadline: _Deadline) -> None:
+        """Write the job within the deadline, or raise PrinterError."""
+        raise NotImplementedError
+
+    def _send_seconds(self, nbytes: int) -> float:
+        """Time allowed for one job of nbytes."""
+        return self.timeout
+
+    def _send(self, data: bytes) -> None:
+        """Open, check paper, write, confirm; all within one deadline."""
+        deadline = _Deadline(self._send_seconds(len(data)))
+        printer = self._open(deadline)
+        try:
+            if self.reads_status:
+                answer = self._query(printer, DLE_EOT_PAPER, deadline)
+                if answer is None:
+                    raise PrinterError(f"{MESSAGES['silent']} (trước khi in)")
+                if parse_paper(answer) == "out":
+                    raise PrinterError(MESSAGES["out"])
+            self._write(printer, data, deadline)
+            if self.reads_status and self._query(printer, DLE_EOT_PRINTER, deadline) is None:
+                raise PrinterError(f"{MESSAGES['silent']} (sau khi gửi lệnh in)")
+        finally:
+            self._close(printer)
+
+    def status(self) -> dict:
+        """Online and paper state from DLE EOT 1/2/4; offline if unreachable or silent."""
+        deadline = _Deadline(self.timeout)
+        try:
+            printer = self._open(deadline)
+        except PrinterError as exc:
+            return _status(False, "unknown", str(exc))
+        try:
+            if not self.reads_status:
+                return _status(True, "unknown", MESSAGES["unknown"])
+            return _status_from_queries(lambda req: self._query(printer, req, deadline))
+        finally:
+            self._close(printer)
+
+
+class NetworkPrinter(_QueryingPrinter):
     """Raw TCP (port 9100, "JetDirect"), via python-escpos Network; one connection per call.
 
-    send(): connect, ask paper status (refuse to send into a printer that is out of paper or
-    silent: its buffer would print a stale ticket later), send, then ask again and wait for
-    the answer, which proves the printer took the job rather than the kernel buffers.
-    `?status=0` in the URL skips both queries for printers that never answer DLE EOT.
+    `?status=0` in the URL skips the status queries for printers that never answer DLE EOT.
     """
 
     scheme = "network"
-    reads_status = True
 
     def __init__(self, url, timeout=DEFAULT_TIMEOUT, *, host: str, port: int,
                  query_status: bool = True, **kwargs):
@@ -172,7 +230,7 @@ class NetworkPrinter(Printer):
         self.host, self.port = host, port
         self.reads_status = query_status
 
-    def _connect(self, deadline: _Deadline) -> Network:
+    def _open(self, deadline: _Deadline) -> Network:
         """A python-escpos Network printer on a socket connected within the deadline."""
         # Connect here rather than with Network.open(): on a refused connection that method
         # drops its socket without closing it (a ResourceWarning, and an fd until GC).
@@ -186,8 +244,7 @@ class NetworkPrinter(Printer):
         printer.device = sock
         return printer
 
-    @staticmethod
-    def _query(printer: Network, request: bytes, deadline: _Deadline) -> int | None:
+    def _query(self, printer: Network, request: bytes, deadline: _Deadline) -> int | None:
         """Send a DLE EOT request and return the first valid answer byte, None on silence."""
         sock = printer.device
         sock.settimeout(deadline.left())
@@ -209,45 +266,20 @@ class NetworkPrinter(Printer):
             return None
         return None
 
-    def _send(self, data: bytes) -> None:
-        """Connect, check, send, confirm; all within one deadline."""
-        deadline = _Deadline(self.timeout)
-        printer = self._connect(deadline)
-        try:
-            if self.reads_status:
-                answer = self._query(printer, DLE_EOT_PAPER, deadline)
-                if answer is None:
-                    raise PrinterError(f"{MESSAGES['silent']} (trước khi in)")
-                if parse_paper(answer) == "out":
-                    raise PrinterError(MESSAGES["out"])
-            sock = printer.device
-            sock.settimeout(deadline.left())
-            try:
-                sock.sendall(data)
-            except TimeoutError as exc:
-                raise PrinterError("Máy in ngừng nhận dữ liệu giữa chừng (quá thời gian)") from exc
-            except OSError as exc:
-                raise PrinterError(f"Mất kết nối máy in giữa chừng ({exc})") from exc
-            if self.reads_status:
-                answer = self._query(printer, DLE_EOT_PRINTER, deadline)
-                if answer is None:
-                    raise PrinterError(f"{MESSAGES['silent']} (sau khi gửi lệnh in)")
-        finally:
-            printer.close()
+    def _close(self, printer: Network) -> None:
+        """Close the connection."""
+        printer.close()
 
-    def status(self) -> dict:
-        """Online and paper state from DLE EOT 1/2/4; offline if unreachable or silent."""
-        deadline = _Deadline(self.timeout)
+    def _write(self, printer: Network, data: bytes, deadline: _Deadline) -> None:
+        """Send the job on the socket within the deadline."""
+        sock = printer.device
+        sock.settimeout(deadline.left())
         try:
-            printer = self._connect(deadline)
-        except PrinterError as exc:
-            return _status(False, "unknown", str(exc))
-        try:
-            if not self.reads_status:
-                return _status(True, "unknown", MESSAGES["unknown"])
-            return _status_from_queries(lambda req: self._query(printer, req, deadline))
-        finally:
-            printer.close()
+            sock.sendall(data)
+        except TimeoutError as exc:
+            raise PrinterError("Máy in ngừng nhận dữ liệu giữa chừng (quá thời gian)") from exc
+        except OSError as exc:
+            raise PrinterError(f"Mất kết nối máy in giữa chừng ({exc})") from exc
 
 
 def _status_from_queries(query) -> dict:
@@ -268,11 +300,10 @@ def _status_from_queries(query) -> dict:
     return _status(True, paper, MESSAGES["low"] if paper == "low" else MESSAGES["ready"])
 
 
-class SerialPrinter(Printer):
+class SerialPrinter(_QueryingPrinter):
     """A serial (RS-232 / USB-serial) printer via python-escpos Serial (needs pyserial)."""
 
     scheme = "serial"
-    reads_status = True
 
     def __init__(self, url, timeout=DEFAULT_TIMEOUT, *, devfile: str, baudrate: int = 9600,
                  options: dict | None = None, query_status: bool = True, **kwargs):
@@ -282,9 +313,9 @@ class SerialPrinter(Printer):
         self.options = options or {}
         self.reads_status = query_status
 
-    def _allowance(self, nbytes: int) -> float:
-        """Seconds the line needs for nbytes at 10 bits a byte, with half again as margin."""
-        return 1.5 * nbytes * 10 / self.baudrate
+    def _send_seconds(self, nbytes: int) -> float:
+        """The timeout plus what the line needs for nbytes at 10 bits a byte, with half again as margin."""
+        return self.timeout + 1.5 * nbytes * 10 / self.baudrate
 
     def _open(self, deadline: _Deadline) -> Serial:
         """Open the port with read and write timeouts (flow control can stall writes)."""
@@ -297,8 +328,7 @@ class SerialPrinter(Printer):
         printer.device.write_timeout = deadline.left()
         return printer
 
-    @staticmethod
-    def _close(printer: Serial) -> None:
+    def _close(self, printer: Serial) -> None:
         """Close without draining: a stalled printer would otherwise block in tcdrain()."""
         port = printer._device
         if port:
@@ -309,8 +339,7 @@ class SerialPrinter(Printer):
             port.close()
         printer._device = False
 
-    @staticmethod
-    def _query(printer: Serial, request: bytes, deadline: _Deadline) -> int | None:
+    def _query(self, printer: Serial, request: bytes, deadline: _Deadline) -> int | None:
         """Send a DLE EOT request and wait for one valid answer byte."""
         port = printer.device
         try:
@@ -327,40 +356,13 @@ class SerialPrinter(Printer):
             return None
         return None
 
-    def _send(self, data: bytes) -> None:
-        """Check paper, write within the line-speed allowance, confirm with a status answer."""
-        deadline = _Deadline(self.timeout + self._allowance(len(data)))
-        printer = self._open(deadline)
+    def _write(self, printer: Serial, data: bytes, deadline: _Deadline) -> None:
+        """Write the job within the line-speed allowance."""
         try:
-            if self.reads_status:
-                answer = self._query(printer, DLE_EOT_PAPER, deadline)
-                if answer is None:
-                    raise PrinterError(f"{MESSAGES['silent']} (trước khi in)")
-                if parse_paper(answer) == "out":
-                    raise PrinterError(MESSAGES["out"])
-            try:
-                printer.device.write_timeout = deadline.left()
-                printer.device.write(data)
-            except Exception as exc:
-                raise PrinterError(f"Máy in ngừng nhận dữ liệu giữa chừng ({exc})") from exc
-            if self.reads_status and self._query(printer, DLE_EOT_PRINTER, deadline) is None:
-                raise PrinterError(f"{MESSAGES['silent']} (sau khi gửi lệnh in)")
-        finally:
-            self._close(printer)
-
-    def status(self) -> dict:
-        """Online and paper state over the serial line."""
-        deadline = _Deadline(self.timeout)
-        try:
-            printer = self._open(deadline)
-        except PrinterError as exc:
-            return _status(False, "unknown", str(exc))
-        try:
-            if not self.reads_status:
-                return _status(True, "unknown", MESSAGES["unknown"])
-            return _status_from_queries(lambda req: self._query(printer, req, deadline))
-        finally:
-            self._close(printer)
+            printer.device.write_timeout = deadline.left()
+            printer.device.write(data)
+        except Exception as exc:  # noqa: BLE001 - pyserial raises SerialException/SerialTimeoutException
+            raise PrinterError(f"Máy in ngừng nhận dữ liệu giữa chừng ({exc})") from exc
 
 
 class FilePrinter(Printer):
