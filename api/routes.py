@@ -7,7 +7,7 @@ from flask import current_app, g, jsonify, make_response, redirect, request
 import realtime
 import security
 import ticketing
-from models import Counter, Device, Field, Procedure, PriorityCategory, Ticket, utcnow
+from models import Counter, Device, Field, Procedure, PriorityCategory, Rating, Ticket, utcnow
 from security import require
 
 from . import bp
@@ -46,6 +46,7 @@ def ticket_status(ticket: Ticket, office=None, field=None, queue=None) -> dict:
     else:
         wait = 0
     payload = realtime.ticket_payload(ticket, fields={field.id: field} if field else None)
+    rated = ticket.state == "done" and Rating.select().where(Rating.ticket == ticket.id).exists()
     return {
         "ticket": payload,
         "number": ticket.display_number,
@@ -57,16 +58,9 @@ def ticket_status(ticket: Ticket, office=None, field=None, queue=None) -> dict:
         "counter_number": payload["counter_number"],
         "counter_name": payload["counter_name"],
         "office": {"id": office.id, "name": office.name},
-        "rated": bool(ticket.state == "done" and _rated(ticket)),
-        "can_rate": bool(ticket.state == "done" and office.phone_rating and not _rated(ticket)),
+        "rated": bool(rated),
+        "can_rate": bool(ticket.state == "done" and office.phone_rating and not rated),
     }
-
-
-def _rated(ticket: Ticket) -> bool:
-    """Whether a ticket has a rating."""
-    from models import Rating
-
-    return Rating.select().where(Rating.ticket == ticket.id).exists()
 
 
 # --------------------------------------------------------------------------- session
