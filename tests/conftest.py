@@ -43,6 +43,39 @@ def need_service(name: str, reason: str):
     pytest.skip(f"{name} unavailable here ({reason}); CI runs this test")
 
 
+def close_socket(client) -> None:
+    """Disconnect a python-socketio client and end any reconnect loop it is running.
+
+    ``disconnect()`` and ``shutdown()`` both can leave a loop behind: when a reconnect attempt's
+    namespace reply comes late, its ``connect()`` times out while the Engine.IO connection stays
+    up (``connected`` is False, ``eio.state`` is "connected"); the loop keeps retrying and the open
+    transport starts a new loop when its server goes away. So: stop the loop, then close whatever
+    transport is open."""
+    task = client._reconnect_task
+    if task is not None:
+        client._reconnect_abort.set()
+        task.join()
+    if client.connected:
+        client.disconnect()
+    elif client.eio.state == "connected":
+        client.eio.disconnect()
+
+
+@pytest.fixture(autouse=True)
+def no_reconnecting_socket_clients():
+    """A socket.io client left reconnecting after its test keeps running in a thread and draws
+    from the global ``random`` (reconnect jitter); hypothesis (schemathesis) then sees the global
+    random state move under its strategies and fails an unrelated test. Tests close their clients
+    with ``close_socket``; this fails the test that leaves one behind (and stops it)."""
+    from socketio import base_client
+
+    yield
+    leaked = list(base_client.reconnecting_clients)
+    for client in leaked:
+        close_socket(client)
+    assert not leaked, f"{len(leaked)} socket.io client(s) still reconnecting after the test: use close_socket()"
+
+
 # --------------------------------------------------------------------------- databases
 
 

@@ -13,7 +13,7 @@ import pytest
 import requests
 import socketio
 
-from tests.conftest import ROOT, free_port, need_service
+from tests.conftest import ROOT, close_socket, free_port, need_service
 
 pytestmark = pytest.mark.slow
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -59,10 +59,20 @@ def nginx_front(tmp_path, two_servers):
     proc.wait(timeout=10)
 
 
-def _client(url, token, transports):
+@pytest.fixture
+def sockets():
+    """Clients opened by a test; shut down after it even when it failed (also ends any reconnect)."""
+    opened = []
+    yield opened
+    for client in opened:
+        close_socket(client)
+
+
+def _client(sockets, url, token, transports):
     """A display client through nginx; events land in a queue."""
     events = queue.Queue()
     client = socketio.Client(reconnection_delay=0.2, reconnection_delay_max=1)
+    sockets.append(client)
     client.on("*", lambda event, data: events.put((event, data)))
     client.connect(url, auth={"device_token": token}, transports=transports, wait_timeout=10)
     return client, events
@@ -90,11 +100,11 @@ def test_shipped_config_passes_nginx_check(tmp_path):
     assert done.returncode == 0, done.stderr
 
 
-def test_polling_and_websocket_clients_work_through_nginx(nginx_front, shared_office):
+def test_polling_and_websocket_clients_work_through_nginx(nginx_front, shared_office, sockets):
     """A long-polling client (needs stickiness) and a WebSocket client both get calls made on either process."""
     url, a, b = nginx_front
-    polling, polled = _client(url, shared_office.display_token, ["polling"])
-    ws, pushed = _client(url, shared_office.display_token, ["websocket"])
+    polling, polled = _client(sockets, url, shared_office.display_token, ["polling"])
+    ws, pushed = _client(sockets, url, shared_office.display_token, ["websocket"])
     assert polling.transport() == "polling" and ws.transport() == "websocket"
     _wait(polled, "snapshot")
     _wait(pushed, "snapshot")
@@ -105,14 +115,12 @@ def test_polling_and_websocket_clients_work_through_nginx(nginx_front, shared_of
                                                          timeout=10).json()["ticket"]
         for events in (polled, pushed):
             _wait(events, "ticket_called", where=lambda d, t=called: d["ticket"]["id"] == t["id"])
-    polling.disconnect()
-    ws.disconnect()
 
 
-def test_clients_fail_over_through_nginx_when_their_process_dies(nginx_front, shared_office):
+def test_clients_fail_over_through_nginx_when_their_process_dies(nginx_front, shared_office, sockets):
     """Kill the process nginx sends this client to: the client reconnects through nginx to the other."""
     url, a, b = nginx_front
-    client, events = _client(url, shared_office.display_token, ["websocket"])
+    client, events = _client(sockets, url, shared_office.display_token, ["websocket"])
     _wait(events, "snapshot")
     serving_pid = requests.get(url + "/api/health", timeout=5).json()["background"]["pid"]
     victim, survivor = (a, b) if a.proc.pid == serving_pid else (b, a)
@@ -123,4 +131,3 @@ def test_clients_fail_over_through_nginx_when_their_process_dies(nginx_front, sh
                        timeout=5).json()["seq"]
     assert snapshot["seq"] == seq
     assert requests.get(url + "/api/health", timeout=5).json()["background"]["pid"] == survivor.proc.pid
-    client.disconnect()

@@ -12,6 +12,7 @@ import requests
 import socketio as socketio_client
 
 import models
+from conftest import close_socket
 from models import Ticket, TicketEvent
 
 KILLS = 10
@@ -84,7 +85,7 @@ def test_sigkill_under_load_loses_nothing(live_office, live_server_factory):
                 time.sleep(0.05)
             assert len(snapshots) > before, f"the display did not resync after kill {kill + 1}"
     finally:
-        screen.disconnect()
+        close_socket(screen)  # also ends a reconnect in progress
 
     models.db.initialize(models.make_database(db_url))
     with models.connection():
