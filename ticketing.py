@@ -240,7 +240,8 @@ def counter_active_ticket(counter_id: int) -> Ticket | None:
 
 def _event(ticket: Ticket, kind: str, from_state, now, counter=None, user=None, device=None, **detail):
     """Append one audit row for a ticket transition."""
-    TicketEvent.create(
+    models.insert_row(
+        TicketEvent,
         ticket=ticket.id,
         office=ticket.office_id,
         kind=kind,
@@ -327,7 +328,8 @@ def issue_ticket(office_id, field_id, priority=None, kiosk=None, client_ref=None
             raise CapReached(
                 f"Lĩnh vực {field.name} đã cấp đủ {field.daily_cap} số trong ngày hôm nay."
             )
-        ticket = Ticket.create(
+        ticket = models.insert_row(
+            Ticket,
             office=office.id,
             field=field.id,
             issued_field=field.id,
@@ -782,28 +784,26 @@ def estimate_wait(ahead: int, service_s: float, open_counters: int) -> int:
     return int(round(ahead * service_s / max(1, open_counters)))
 
 
+def _people_ahead_query(priority: bool):
+    """Count of the waiting tickets of a field and day that come before a given one."""
+    at, day = dt.datetime(2000, 1, 1), dt.date(2000, 1, 1)
+    earlier = (Ticket.arrival_at < at) | ((Ticket.arrival_at == at) & (Ticket.id < 0))
+    before = (earlier & Ticket.priority.is_null(False)) if priority else (earlier | Ticket.priority.is_null(False))
+    return Ticket.select(fn.COUNT(Ticket.id)).where(
+        (Ticket.field == 0) & (Ticket.day == day) & (Ticket.state == "waiting") & (Ticket.id != 0) & before
+    )
+
+
 def people_ahead(ticket: Ticket) -> int:
-    """Waiting tickets of the same field that come before this one."""
+    """Waiting tickets of the same field that come before this one: every priority ticket that
+    waits (for an ordinary ticket), then everyone of its own kind who arrived earlier."""
     if ticket.state != "waiting":
         return 0
-    earlier = (Ticket.arrival_at < ticket.arrival_at) | (
-        (Ticket.arrival_at == ticket.arrival_at) & (Ticket.id < ticket.id)
-    )
-    if ticket.priority_id is None:
-        before = earlier | Ticket.priority.is_null(False)
-    else:
-        before = earlier & Ticket.priority.is_null(False)
-    return (
-        Ticket.select()
-        .where(
-            (Ticket.field == ticket.field_id)
-            & (Ticket.day == ticket.day)
-            & (Ticket.state == "waiting")
-            & (Ticket.id != ticket.id)
-            & before
-        )
-        .count()
-    )
+    priority = ticket.priority_id is not None
+    sql = models.prepared_sql(("people_ahead", priority), lambda: _people_ahead_query(priority))
+    arrival = Ticket.arrival_at.db_value(ticket.arrival_at)
+    params = (ticket.field_id, Ticket.day.db_value(ticket.day), "waiting", ticket.id, arrival, arrival, ticket.id)
+    return db.execute_sql(sql, params).fetchone()[0]
 
 
 def estimated_wait_seconds(ahead: int, field_id: int, office: Office, now=None) -> int:
