@@ -175,7 +175,9 @@ class Counter(BaseModel):
 
     def field_ids(self):
         """Ids of the fields this counter serves."""
-        return [cf.field_id for cf in CounterField.select().where(CounterField.counter == self.id)]
+        sql = prepared_sql("counter_field_ids", lambda: CounterField.select(CounterField.field).where(
+            CounterField.counter == 0).order_by(CounterField.id))
+        return [row[0] for row in db.execute_sql(sql, (self.id,)).fetchall()]
 
 
 class CounterField(BaseModel):
@@ -522,6 +524,21 @@ def insert_row(model, **values):
     data[meta.primary_key.name] = new_id
     instance._dirty.clear()
     return instance
+
+
+def update_row(instance, *names) -> None:
+    """UPDATE the named columns of a row from its instance, through prepared SQL (see insert_row)."""
+    model = type(instance)
+    meta = model._meta
+    cache_key = (model, "update", names, type(db.obj))
+    sql = _SQL_CACHE.get(cache_key)
+    if sql is None:
+        p = db.obj.param
+        sets = ", ".join(f'"{meta.fields[name].column_name}" = {p}' for name in names)
+        sql = _SQL_CACHE[cache_key] = f'UPDATE "{meta.table_name}" SET {sets} WHERE "{meta.primary_key.column_name}" = {p}'
+    data = instance.__data__
+    db.execute_sql(sql, [meta.fields[name].db_value(data.get(name)) for name in names] + [instance._pk])
+    instance._dirty.difference_update(names)
 
 
 def create_tables() -> None:

@@ -87,8 +87,8 @@ def load_identity() -> None:
             _touch(g.device)
     uid = session.get("uid")
     if uid:
-        user = User.get_or_none((User.id == uid) & (User.active == True))  # noqa: E712
-        if user is not None and session.get("pwv") == user.password_hash[-12:]:
+        user = models.fetch_by_id(User, uid) if isinstance(uid, int) else None
+        if user is not None and user.active and session.get("pwv") == user.password_hash[-12:]:
             g.user = user
             g.auth_via_cookie = True
         else:
@@ -180,9 +180,11 @@ def can_use_counter(user: User | None, counter: Counter) -> bool:
         return False
     if user.role in ("admin", "leader"):
         return True
-    return UserCounter.select().where(
-        (UserCounter.user == user.id) & (UserCounter.counter == counter.id)
-    ).exists()
+    sql = models.prepared_sql(
+        "user_counter_exists",
+        lambda: UserCounter.select(UserCounter.id).where((UserCounter.user == 0) & (UserCounter.counter == 0)).limit(1),
+    )
+    return models.db.execute_sql(sql, (user.id, counter.id, 1)).fetchone() is not None
 
 
 def check_counter_access(counter: Counter) -> None:

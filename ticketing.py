@@ -230,12 +230,14 @@ def get_field(field_id: int, office_id: int | None = None) -> Field:
 
 def counter_active_ticket(counter_id: int) -> Ticket | None:
     """The ticket a counter has called or is serving, if any."""
-    return (
-        Ticket.select()
-        .where((Ticket.counter == counter_id) & (Ticket.state.in_(("called", "serving"))))
+    sql = models.prepared_sql(
+        "counter_active_ticket",
+        lambda: Ticket.select()
+        .where((Ticket.counter == 0) & ((Ticket.state == "called") | (Ticket.state == "serving")))
         .order_by(Ticket.called_at.desc())
-        .first()
+        .limit(1),
     )
+    return next(iter(Ticket.raw(sql, counter_id, "called", "serving", 1)), None)
 
 
 def _event(ticket: Ticket, kind: str, from_state, now, counter=None, user=None, device=None, **detail):
@@ -358,19 +360,16 @@ def _priority_streak_reached(counter: Counter, office: Office, day: dt.date) -> 
     ratio = office.priority_ratio
     if ratio <= 0:
         return True
-    recent = (
-        TicketEvent.select(Ticket.priority)
+    sql = models.prepared_sql(
+        "recent_call_priorities",
+        lambda: TicketEvent.select(Ticket.priority)
         .join(Ticket, on=(TicketEvent.ticket == Ticket.id))
-        .where(
-            (TicketEvent.counter == counter.id)
-            & (TicketEvent.kind == "call")
-            & (TicketEvent.at >= day_start_utc(office, day))
-        )
+        .where((TicketEvent.counter == 0) & (TicketEvent.kind == "call") & (TicketEvent.at >= dt.datetime(2000, 1, 1)))
         .order_by(TicketEvent.id.desc())
-        .limit(ratio)
-        .tuples()
+        .limit(1),  # a parameter: the office's ratio
     )
-    flags = [row[0] is not None for row in recent]
+    since = TicketEvent.at.db_value(day_start_utc(office, day))
+    flags = [row[0] is not None for row in db.execute_sql(sql, (counter.id, "call", since, ratio)).fetchall()]
     return len(flags) == ratio and all(flags)
 
 
@@ -388,36 +387,43 @@ def waiting_for_counter(counter: Counter, day: dt.date):
     )
 
 
+def _pick_next_query(order: str, lock: bool):
+    """The waiting-list query of a counter in one of three orders (see _pick_next), one row."""
+    base = waiting_for_counter(Counter(id=0, office=0), dt.date(2000, 1, 1))
+    by_arrival = (Ticket.arrival_at, Ticket.id)
+    if order == "priority_first":
+        query = base.order_by(Ticket.priority.is_null(), *by_arrival)
+    elif order == "ordinary_first":
+        query = base.order_by(Ticket.priority.is_null(False), *by_arrival)
+    else:
+        query = base.order_by(*by_arrival)
+    query = query.limit(1)
+    return query.for_update("FOR UPDATE SKIP LOCKED") if lock else query
+
+
 def _pick_next(counter: Counter, office: Office, day: dt.date) -> Ticket | None:
     """Choose the next ticket: priority first, at most ``priority_ratio`` in a row, FIFO else."""
-    base = waiting_for_counter(counter, day)
-    by_arrival = (Ticket.arrival_at, Ticket.id)
-    if office.priority_ratio > 0 and not _priority_streak_reached(counter, office, day):
-        query = base.order_by(Ticket.priority.is_null(), *by_arrival)
+    if office.priority_ratio <= 0:
+        order = "arrival"
+    elif _priority_streak_reached(counter, office, day):
+        order = "ordinary_first"  # ratio reached: the oldest ordinary ticket goes first if one waits
     else:
-        # Ratio reached (or no preference): the oldest ordinary ticket goes first if one waits.
-        query = base.order_by(Ticket.priority.is_null(False), *by_arrival)
-        if office.priority_ratio <= 0:
-            query = base.order_by(*by_arrival)
-    if not models.is_sqlite():
-        query = query.for_update("FOR UPDATE SKIP LOCKED")
-    return query.first()
+        order = "priority_first"
+    lock = not models.is_sqlite()
+    sql = models.prepared_sql(("pick_next", order, lock), lambda: _pick_next_query(order, lock))
+    params = (counter.office_id, Ticket.day.db_value(day), "waiting", counter.id, counter.id, 1)
+    return next(iter(Ticket.raw(sql, *params)), None)
 
 
 def _take(ticket: Ticket, counter: Counter, user, now) -> bool:
     """Mark a waiting ticket called by a counter; False if someone else took it first."""
-    updated = (
-        Ticket.update(
-            state="called",
-            counter=counter.id,
-            called_at=now,
-            clerk=_id(user),
-            target_counter=None,
-        )
-        .where((Ticket.id == ticket.id) & (Ticket.state == "waiting"))
-        .execute()
+    p = db.obj.param
+    sql = (
+        f'UPDATE "ticket" SET "state" = {p}, "counter_id" = {p}, "called_at" = {p}, "clerk_id" = {p}, '
+        f'"target_counter_id" = NULL WHERE "id" = {p} AND "state" = {p}'
     )
-    return updated == 1
+    params = ("called", counter.id, Ticket.called_at.db_value(now), _id(user), ticket.id, "waiting")
+    return db.execute_sql(sql, params).rowcount == 1
 
 
 def _ensure_counter_ready(counter: Counter, now) -> bool:
@@ -431,7 +437,7 @@ def _ensure_counter_ready(counter: Counter, now) -> bool:
         )
     if counter.state != "open":
         counter.state, counter.pause_reason, counter.state_since = "open", "", now
-        counter.save(only=[Counter.state, Counter.pause_reason, Counter.state_since])
+        models.update_row(counter, "state", "pause_reason", "state_since")
         return True
     return False
 
@@ -490,7 +496,7 @@ def _transition(ticket_id, allowed, to_state, kind, office_id=None, user=None, n
         for key, value in updates.items():
             setattr(ticket, key, value(ticket, now) if callable(value) else value)
         ticket.state = to_state
-        ticket.save()
+        models.update_row(ticket, "state", *sorted(updates))
         _event(ticket, kind, from_state, now, counter=previous_counter, user=_id(user))
     return Change(kind, ticket.office_id, ticket=ticket, field_ids={ticket.field_id},
                   previous_counter_id=previous_counter)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, make_response, redirect, request
 
+import models
 import realtime
 import security
 import ticketing
@@ -259,7 +260,7 @@ def ticket_action(ticket_id, action):
     office_id = _office_id()
     ticket = ticketing.get_ticket(ticket_id, office_id)
     if action in COUNTER_BOUND and ticket.counter_id:
-        security.check_counter_access(Counter.get_by_id(ticket.counter_id))
+        security.check_counter_access(models.fetch_by_id(Counter, ticket.counter_id))
     change = TICKET_ACTIONS[action](ticket_id, office_id=office_id, user=g.user)
     realtime.publish(change)
     return jsonify({"ticket": realtime.ticket_payload(change.ticket)})
@@ -273,7 +274,7 @@ def transfer(ticket_id):
     data = json_body()
     ticket = ticketing.get_ticket(ticket_id, office_id)
     if ticket.counter_id:
-        security.check_counter_access(Counter.get_by_id(ticket.counter_id))
+        security.check_counter_access(models.fetch_by_id(Counter, ticket.counter_id))
     change = ticketing.transfer(
         ticket_id,
         field_id=int_value(data, "field", required=False, minimum=1),
