@@ -13,7 +13,7 @@ from api.openapi import register
 from api.validation import json_body
 from ticketing import Invalid
 
-from . import bp, store
+from . import auditlog, bp, store
 from .access import office_id, reader, writer
 
 
@@ -358,10 +358,19 @@ def delete_voice(key):
 @bp.get("/api/admin/audit")
 @reader
 def list_audit():
-    """The audit log, newest first, 50 a page (?page=)."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    rows, total = store.audit_page(office_id(), page)
-    return jsonify({"entries": rows, "total": total, "page": page, "per_page": 50})
+    """The audit log, newest first, 50 a page, narrowed by ?user=&kind=&from=&to=&q= (auditlog.py)."""
+    filters = auditlog.parse_filters(office_id(), request.args)
+    rows, total = auditlog.audit_page(office_id(), filters["page"], auditlog.PER_PAGE, filters)
+    return jsonify(
+        {
+            "entries": rows,
+            "total": total,
+            "page": filters["page"],
+            "per_page": auditlog.PER_PAGE,
+            "pages": max(1, -(-total // auditlog.PER_PAGE)),
+            "filters": auditlog.query_args(filters, page=1),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- OpenAPI
@@ -422,6 +431,34 @@ _USER = _obj(
 )
 _DEVICE = _obj(["kind", "name"], kind={"enum": ["kiosk", "display", "tablet"]}, name=_S, counter_id=_I)
 _FILE = {"description": "multipart/form-data upload"}
+AUDIT_HELP = (
+    "Query (all optional, combined with AND): user=<username>; kind=<settings|logo|priority|field|procedure|"
+    "counter|user|device|voice> or one action such as field.delete; from=YYYY-MM-DD and to=YYYY-MM-DD "
+    "(office-local days, both included; dd/mm/yyyy also read); q=<words found in the action, target or a "
+    "change's name/before/after as the page shows them; case- and, when typed without accents, accent-"
+    "insensitive; at most 100 characters>; page=1.. . A bad value is 422 invalid with fields: {name: message}"
+)
+_AUDIT_ENTRY = _obj(
+    ["id", "at", "action", "action_name", "target", "detail", "user", "user_name", "changes"],
+    id=_I,
+    at=_S,
+    action=_S,
+    action_name=_S,
+    target=_S,
+    detail={"type": "object"},
+    user={"type": ["string", "null"]},
+    user_name={"type": ["string", "null"]},
+    changes={"type": "array", "items": _obj(["name", "before", "after"], name=_S, before=_S, after=_S)},
+)
+_AUDIT_PAGE = _obj(
+    ["entries", "total", "page", "per_page", "pages", "filters"],
+    entries={"type": "array", "items": _AUDIT_ENTRY},
+    total=_I,
+    page=_I,
+    per_page=_I,
+    pages=_I,
+    filters={"type": "object", "description": "the filters applied, as query values (dates ISO)"},
+)
 
 register(
     ("get", "/api/admin/settings", "Office settings and priority categories", _LEADER, None, 200, None),
@@ -497,5 +534,5 @@ register(
         None,
     ),
     ("delete", "/api/admin/voice/{key}", "Delete a recording (bundled clip used again)", _ADMIN, None, 200, None),
-    ("get", "/api/admin/audit", "Audit log, newest first (?page=)", _LEADER, None, 200, None),
+    ("get", "/api/admin/audit", f"Audit log, newest first, 50 a page. {AUDIT_HELP}", _LEADER, None, 200, _AUDIT_PAGE),
 )

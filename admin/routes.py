@@ -5,97 +5,14 @@ from __future__ import annotations
 
 import io
 
-from flask import g, render_template, request, send_file
+from flask import g, render_template, request, send_file, url_for
 
 import ticketing
 from models import CounterField, Field, Procedure, UserCounter, utcnow
 from peewee import fn
 
-from . import bp, store
+from . import auditlog, bp, store
 from .access import office_id, page
-
-PER_PAGE = 50
-
-ACTION_NAMES = {
-    "settings.update": "Sửa cài đặt",
-    "logo.update": "Đổi logo",
-    "logo.delete": "Xóa logo",
-    "priority.create": "Thêm đối tượng ưu tiên",
-    "priority.update": "Sửa đối tượng ưu tiên",
-    "priority.delete": "Xóa đối tượng ưu tiên",
-    "field.create": "Thêm lĩnh vực",
-    "field.update": "Sửa lĩnh vực",
-    "field.delete": "Xóa lĩnh vực",
-    "procedure.create": "Thêm thủ tục",
-    "procedure.update": "Sửa thủ tục",
-    "procedure.delete": "Xóa thủ tục",
-    "counter.create": "Thêm quầy",
-    "counter.update": "Sửa quầy",
-    "counter.delete": "Xóa quầy",
-    "user.create": "Thêm người dùng",
-    "user.update": "Sửa người dùng",
-    "user.password": "Đặt lại mật khẩu",
-    "device.create": "Thêm thiết bị",
-    "device.update": "Sửa thiết bị",
-    "device.revoke": "Thu hồi thiết bị",
-    "device.reissue": "Cấp lại liên kết thiết bị",
-    "voice.upload": "Tải lên giọng đọc",
-    "voice.delete": "Xóa giọng đọc",
-}
-# Names of settings and columns as the audit page shows them.
-KEY_NAMES = {
-    "name": "Tên",
-    "address": "Địa chỉ",
-    "open_time": "Giờ mở cửa",
-    "lunch_start": "Nghỉ trưa từ",
-    "lunch_end": "Làm việc lại",
-    "close_time": "Giờ đóng cửa",
-    "cutoff_time": "Ngừng cấp số",
-    "working_days": "Ngày làm việc",
-    "holidays": "Ngày nghỉ lễ",
-    "region": "Giọng đọc",
-    "rating_levels": "Số mức đánh giá",
-    "rating_window_s": "Thời gian chờ đánh giá (giây)",
-    "rating_reasons": "Lý do chưa hài lòng",
-    "phone_rating": "Đánh giá qua điện thoại",
-    "priority_ratio": "Lượt ưu tiên liên tiếp",
-    "notices": "Thông báo",
-    "ticket_footer": "Dòng cuối phiếu",
-    "kiosk_ticket_seconds": "Hiện phiếu trên kiosk (giây)",
-    "default_service_s": "Phục vụ mặc định (giây)",
-    "code": "Mã",
-    "name_en": "Tên tiếng Anh",
-    "prefix": "Chữ đầu số",
-    "number_start": "Số bắt đầu",
-    "first_number": "Số đầu tiên",
-    "daily_cap": "Tối đa mỗi ngày",
-    "sort_order": "Thứ tự",
-    "active": "Đang dùng",
-    "icon": "Biểu tượng",
-    "number": "Số quầy",
-    "fields": "Lĩnh vực",
-    "state": "Trạng thái",
-    "username": "Tên đăng nhập",
-    "full_name": "Họ và tên",
-    "role": "Vai trò",
-    "counters": "Quầy",
-    "password": "Mật khẩu",
-    "kind": "Loại",
-    "counter_id": "Quầy",
-    "revoked_at": "Thu hồi lúc",
-    "token": "Liên kết",
-    "clip": "Bản ghi",
-    "logo": "Logo",
-    "documents": "Giấy tờ",
-    "processing_time": "Thời hạn",
-    "fee": "Phí",
-    "locked": "Đang bị khóa",
-    "settings": "Thiết lập",
-    "last_seen": "Lần cuối",
-    "created_at": "Tạo lúc",
-    "field_id": "Lĩnh vực",
-    "id": "Mã số",
-}
 
 
 def _office():
@@ -332,72 +249,48 @@ def voice_audio(key):
 @bp.get("/admin/audit")
 @page
 def audit():
-    """The audit log: who changed what, when, before and after."""
+    """The audit log: who changed what, when, before and after; narrowed by who, what, when, words.
+
+    The filters live in the query string, so a filtered page can be bookmarked or sent on; a bad
+    one shows its message beside its box (status 422) and lists nothing rather than everything.
+    """
     office = _office()
-    page_no = max(1, request.args.get("page", 1, type=int) or 1)
-    rows, total = store.audit_page(office.id, page_no, PER_PAGE)
-    name = _namer(office.id)
-    for row in rows:
-        row["action_name"] = ACTION_NAMES.get(row["action"], row["action"])
-        row["at_text"] = local_text(office, _parse_iso(row["at"]))
-        row["changes"] = _changes(row["detail"], name)
-    pages = max(1, -(-total // PER_PAGE))
-    return _render("admin/audit.html", office=office, entries=rows, total=total, page=page_no, pages=pages)
+    typed = {name: (request.args.get(name) or "").strip() for name in ("user", "kind", "from", "to", "q")}
+    errors, status = {}, 200
+    try:
+        filters = auditlog.parse_filters(office.id, request.args)
+    except ticketing.Invalid as exc:
+        # Every problem is shown beside its own box; the status line asks to correct them.
+        errors, status = exc.extra.get("fields") or {}, 422
+        filters, rows, total = {"page": 1}, [], 0
+    else:
+        rows, total = auditlog.audit_page(office.id, filters["page"], auditlog.PER_PAGE, filters)
+        for name in ("from", "to"):
+            if filters[name]:
+                typed[name] = filters[name].strftime("%d/%m/%Y")
+        for row in rows:
+            row["at_text"] = local_text(office, _parse_iso(row["at"]))
+    page_no = filters["page"]
+    pages = max(1, -(-total // auditlog.PER_PAGE))
+    return _render(
+        "admin/audit.html",
+        office=office,
+        entries=rows,
+        total=total,
+        page=page_no,
+        pages=pages,
+        form=typed,
+        errors=errors,
+        filtered=auditlog.is_filtered(filters) and not errors,
+        users=store.users(office.id),
+        kinds=auditlog.KINDS,
+        actions=auditlog.ACTION_NAMES,
+        page_url=lambda n: url_for("admin.audit", **auditlog.query_args(filters, page=n)),
+    ), status
 
 
 def _parse_iso(text):
     """Back from realtime.iso() to a naive UTC datetime."""
     import datetime as dt
 
-    return dt.datetime.fromisoformat(text.rstrip("Z")) if text else None
-
-
-def _show(value) -> str:
-    """A before/after value as people read it."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if value is True:
-        return "Có"
-    if value is False:
-        return "Không"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{KEY_NAMES.get(k, k)}: {_show(v)}" for k, v in value.items())
-    return str(value)
-
-
-# Bookkeeping columns a person does not need to read in the log.
-HIDDEN_KEYS = {"id", "created_at", "last_seen", "first_number", "locked", "field_id", "state"}
-
-
-def _namer(office_id: int):
-    """A function giving a stored value the words people use for it (ids become names)."""
-    fields = {f.id: f.name for f in Field.select(Field.id, Field.name).where(Field.office == office_id)}
-    counters = {c.id: f"Quầy {c.number}" for c in store.counters(office_id)}
-    by_key = {"kind": store.KIND_NAMES, "role": store.ROLE_NAMES, "region": store.REGION_NAMES,
-              "working_days": store.WEEKDAYS, "fields": fields, "counters": counters, "counter_id": counters}
-
-    def name(key, value):
-        table = by_key.get(key)
-        if table is None or value is None:
-            return value
-        if isinstance(value, list):
-            return [table.get(v, f"#{v}") for v in value]
-        return table.get(value, value)
-
-    return name
-
-
-def _changes(detail: dict, name) -> list[dict]:
-    """Rows of (what, before, after) for the audit page."""
-    before, after = detail.get("before") or {}, detail.get("after") or {}
-    keys = [k for k in dict.fromkeys([*after.keys(), *before.keys()]) if k not in HIDDEN_KEYS]
-    rows = []
-    for key in keys:
-        old, new = name(key, before.get(key)), name(key, after.get(key))
-        if not before and new in (None, "", [], {}):
-            continue  # a new row's empty columns say nothing
-        rows.append({"name": KEY_NAMES.get(key, key), "before": _show(old) if before else "",
-                     "after": _show(new) if after else ""})
-    return rows
+    return dt.datetime.fromisoformat(text.rstrip("Z"))

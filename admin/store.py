@@ -62,7 +62,7 @@ def _diff(before: dict, after: dict) -> tuple[dict, dict]:
 
 
 def audit(office_id, user, action: str, target: str, before=None, after=None, **extra) -> AuditLog:
-    """Record who changed what (inside the caller's transaction)."""
+    """Record who changed what (inside the caller's transaction); auditlog.py reads it back."""
     detail = dict(extra)
     if before is not None:
         detail["before"] = before
@@ -71,28 +71,6 @@ def audit(office_id, user, action: str, target: str, before=None, after=None, **
     return AuditLog.create(
         office=office_id, user=getattr(user, "id", user), action=action, target=target[:200], detail=detail
     )
-
-
-def audit_page(office_id, page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
-    """One page of the office's audit log, newest first, and the number of rows."""
-    query = AuditLog.select().where(AuditLog.office == office_id)
-    total = query.count()
-    users = {u.id: u for u in User.select().where(User.office == office_id)}
-    rows = []
-    for row in query.order_by(AuditLog.id.desc()).paginate(page, per_page):
-        user = users.get(row.user_id)
-        rows.append(
-            {
-                "id": row.id,
-                "at": iso(row.at),
-                "action": row.action,
-                "target": row.target,
-                "detail": row.detail,
-                "user": user.username if user else None,
-                "user_name": (user.full_name or user.username) if user else None,
-            }
-        )
-    return rows, total
 
 
 def _save(fn_, *args):
