@@ -17,10 +17,18 @@
 
   function $(id) { return document.getElementById(id); }
 
+  // The comment box types Vietnamese through our on-screen keyboard (the device's own on request);
+  // every key counts as a touch, so the reasons screen does not time out under a typing citizen.
+  var keyboard = window.VnKeyboard ? window.VnKeyboard.attach($("comment"), {
+    toggle: $("kb-switch"),
+    onActivity: function () { if (state.screen === "reasons") timeout(boot.timeouts.reasons); },
+  }) : null;
+
   // ------------------------------------------------------------------ screens and timeouts
 
   function show(name) {
     state.screen = name;
+    if (keyboard && name !== "reasons") keyboard.hide();
     ["idle", "rate", "reasons", "thanks"].forEach(function (s) { $("screen-" + s).hidden = s !== name; });
   }
 
@@ -150,6 +158,7 @@
         M.escapeHtml(r) + "</button>";
     }).join("");
     $("comment").value = "";
+    if (keyboard) keyboard.reset();
     $("reasons-error").hidden = true;
     show("reasons");
     timeout(boot.timeouts.reasons);
@@ -186,7 +195,7 @@
     var comment = "";
     if (state.screen === "reasons") {
       document.querySelectorAll('.rt-chip[aria-pressed="true"]').forEach(function (c) { reasons.push(c.dataset.reason); });
-      comment = $("comment").value.trim();
+      comment = $("comment").value.normalize("NFC").trim();  // a device keyboard may send e + marks
     }
     setBusy(true);
     try {
