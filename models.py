@@ -29,7 +29,7 @@ from peewee import (
 
 db = DatabaseProxy()
 
-SCHEMA_VERSION = 3  # each step above 1 is in migrations.py
+SCHEMA_VERSION = 4  # each step above 1 is in migrations.py
 
 TICKET_STATES = ("waiting", "called", "serving", "done", "no_show", "cancelled")
 OPEN_STATES = ("waiting", "called", "serving")
@@ -273,14 +273,23 @@ class Ticket(BaseModel):
         indexes = (
             (("issued_field", "day", "number"), True),
             (("kiosk", "client_ref"), True),
-            (("office", "day", "state"), False),
-            (("field", "state", "arrival_at"), False),
         )
 
     @property
     def is_priority(self) -> bool:
         """True when the ticket carries a priority category."""
         return self.priority_id is not None
+
+
+# The live queue reads these without touching the table: the waiting list in arrival order
+# (call next, queue counts) and the people ahead of a ticket in its field. Named: PostgreSQL cuts
+# generated names at 63 characters.
+QUEUE_INDEXES = {
+    "ticket_waiting_order": ("office_id", "day", "state", "arrival_at", "field_id", "target_counter_id", "priority_id"),
+    "ticket_field_waiting": ("field_id", "state", "day", "arrival_at", "priority_id"),
+}
+for _name, _columns in QUEUE_INDEXES.items():
+    Ticket.add_index(Ticket.index(*(Ticket._meta.columns[c] for c in _columns), name=_name))
 
 
 class TicketEvent(BaseModel):

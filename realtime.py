@@ -8,6 +8,7 @@ Rooms: ``office:<id>`` (staff screens and displays: every event, with a sequence
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from flask import request, session
@@ -15,7 +16,18 @@ from flask_socketio import SocketIO, join_room
 
 import models
 import ticketing
-from models import Counter, Device, Field, Office, PrinterStatus, PriorityCategory, Ticket, TicketEvent, User
+from models import (
+    Counter,
+    Device,
+    Field,
+    Office,
+    PrinterStatus,
+    PriorityCategory,
+    Ticket,
+    TicketEvent,
+    User,
+    VoiceClip,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +42,7 @@ RATING_REQUEST = "rating_request"
 RATING_RECEIVED = "rating_received"
 ALERT = "alert"
 SNAPSHOT = "snapshot"
+VOICE_CHANGED = "voice_changed"
 
 
 def office_room(office_id):
@@ -133,7 +146,7 @@ def counter_payload(counter: Counter, active: Ticket | None = None) -> dict:
 
 def fields_payload(office: Office, now=None, field_ids=None, fields=None) -> list[dict]:
     """Fields (all, ``field_ids``, or the ``fields`` given) with people waiting and the estimated wait."""
-    counts = ticketing.waiting_counts(office, now)
+    counts = ticketing.waiting_counts(office, now, field_ids)
     open_counters = ticketing.open_counters_by_field(office.id)
     if fields is None and field_ids is not None and len(field_ids) <= 3:
         # One or two fields change on every call and issue: prepared reads beat building a query.
@@ -254,6 +267,16 @@ def office_payload(office: Office) -> dict:
     }
 
 
+def voice_payload(office_id: int) -> dict[str, int]:
+    """Clip keys the office recorded itself -> version (upload time, s), without loading the audio.
+
+    A board plays ``/voice/<office>/<key>?v=<version>`` for these keys and its bundled clip for
+    the others; a new upload is a new URL, so no cache serves the old recording.
+    """
+    rows = VoiceClip.select(VoiceClip.key, VoiceClip.uploaded_at).where(VoiceClip.office == office_id).tuples()
+    return {key: int(uploaded.replace(tzinfo=dt.timezone.utc).timestamp()) for key, uploaded in rows}
+
+
 def snapshot(office_id: int, public: bool = False) -> dict:
     """The whole live state of an office, for a screen that connects or missed events."""
     office = Office.get_by_id(office_id)
@@ -274,6 +297,8 @@ def snapshot(office_id: int, public: bool = False) -> dict:
         )
         data["waiting"] = [ticket_payload(t) for t in waiting]
         data["printers"] = printer_payload(office_id)
+        # Boards that missed a voice_changed (offline during the upload) catch up here.
+        data["voice"] = voice_payload(office_id)
     return data
 
 
@@ -362,6 +387,20 @@ def office_changed(office_id: int) -> None:
     """
     socketio.emit(SNAPSHOT, snapshot(office_id), to=office_room(office_id))
     socketio.emit(SNAPSHOT, snapshot(office_id, public=True), to=public_room(office_id))
+
+
+def voice_changed(office_id: int, key: str) -> None:
+    """An office recording was uploaded or deleted: its boards use the new clip map from the next call.
+
+    Sent without a sequence number: most screens of the office room do not follow it, and a
+    numbered event they never handle would look to them like a gap. A board that misses it gets
+    the same map in its next snapshot.
+    """
+    socketio.emit(
+        VOICE_CHANGED,
+        {"office_id": office_id, "key": key, "voice": voice_payload(office_id)},
+        to=office_room(office_id),
+    )
 
 
 def alert(office_id: int, kind: str, message: str, level: str = "warning", **extra) -> None:

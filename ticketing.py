@@ -387,32 +387,36 @@ def waiting_for_counter(counter: Counter, day: dt.date):
     )
 
 
-def _pick_next_query(order: str, lock: bool):
-    """The waiting-list query of a counter in one of three orders (see _pick_next), one row."""
-    base = waiting_for_counter(Counter(id=0, office=0), dt.date(2000, 1, 1))
-    by_arrival = (Ticket.arrival_at, Ticket.id)
-    if order == "priority_first":
-        query = base.order_by(Ticket.priority.is_null(), *by_arrival)
-    elif order == "ordinary_first":
-        query = base.order_by(Ticket.priority.is_null(False), *by_arrival)
-    else:
-        query = base.order_by(*by_arrival)
-    query = query.limit(1)
+def _pick_next_query(kind: str, lock: bool):
+    """The oldest waiting ticket a counter may call: of any kind, only priority, or only ordinary.
+
+    Arrival order (then id) is the order of the ticket index on (office, day, state, arrival_at),
+    so the database walks the index and stops at the first match instead of sorting the list.
+    """
+    query = waiting_for_counter(Counter(id=0, office=0), dt.date(2000, 1, 1))
+    if kind == "priority":
+        query = query.where(Ticket.priority.is_null(False))
+    elif kind == "ordinary":
+        query = query.where(Ticket.priority.is_null())
+    query = query.order_by(Ticket.arrival_at, Ticket.id).limit(1)
     return query.for_update("FOR UPDATE SKIP LOCKED") if lock else query
+
+
+def _oldest_waiting(counter: Counter, day: dt.date, kind: str) -> Ticket | None:
+    """The oldest waiting ticket of ``kind`` (any / priority / ordinary) for a counter."""
+    lock = not models.is_sqlite()
+    sql = models.prepared_sql(("pick_next", kind, lock), lambda: _pick_next_query(kind, lock))
+    params = (counter.office_id, Ticket.day.db_value(day), "waiting", counter.id, counter.id, 1)
+    return next(iter(Ticket.raw(sql, *params)), None)
 
 
 def _pick_next(counter: Counter, office: Office, day: dt.date) -> Ticket | None:
     """Choose the next ticket: priority first, at most ``priority_ratio`` in a row, FIFO else."""
     if office.priority_ratio <= 0:
-        order = "arrival"
-    elif _priority_streak_reached(counter, office, day):
-        order = "ordinary_first"  # ratio reached: the oldest ordinary ticket goes first if one waits
-    else:
-        order = "priority_first"
-    lock = not models.is_sqlite()
-    sql = models.prepared_sql(("pick_next", order, lock), lambda: _pick_next_query(order, lock))
-    params = (counter.office_id, Ticket.day.db_value(day), "waiting", counter.id, counter.id, 1)
-    return next(iter(Ticket.raw(sql, *params)), None)
+        return _oldest_waiting(counter, day, "any")
+    # Ratio reached: the oldest ordinary ticket goes first if one waits; else priority first.
+    first = "ordinary" if _priority_streak_reached(counter, office, day) else "priority"
+    return _oldest_waiting(counter, day, first) or _oldest_waiting(counter, day, "any")
 
 
 def _take(ticket: Ticket, counter: Counter, user, now) -> bool:
@@ -817,16 +821,24 @@ def estimated_wait_seconds(ahead: int, field_id: int, office: Office, now=None) 
     return estimate_wait(ahead, recent_service_seconds(field_id, office, now), open_counters_for_field(field_id))
 
 
-def waiting_counts(office: Office, now=None) -> dict[int, int]:
-    """Waiting tickets per field id for today."""
-    day = business_day(office, now)
+def waiting_counts(office: Office, now=None, field_ids=None) -> dict[int, int]:
+    """Waiting tickets per field id for today (of every field, or only of ``field_ids``)."""
+    day = Ticket.day.db_value(business_day(office, now))
+    if field_ids is not None and len(field_ids) <= 3:
+        # The fields an event changed: each counted from its own index range, not the office's.
+        sql = models.prepared_sql(
+            "waiting_count_field",
+            lambda: Ticket.select(fn.COUNT(Ticket.id))
+            .where((Ticket.field == 0) & (Ticket.state == "waiting") & (Ticket.day == dt.date(2000, 1, 1))),
+        )
+        return {fid: db.execute_sql(sql, (fid, "waiting", day)).fetchone()[0] for fid in field_ids}
     sql = models.prepared_sql(
         "waiting_counts",
         lambda: Ticket.select(Ticket.field, fn.COUNT(Ticket.id))
         .where((Ticket.office == 0) & (Ticket.day == dt.date(2000, 1, 1)) & (Ticket.state == "waiting"))
         .group_by(Ticket.field),
     )
-    return dict(db.execute_sql(sql, (office.id, Ticket.day.db_value(day), "waiting")).fetchall())
+    return dict(db.execute_sql(sql, (office.id, day, "waiting")).fetchall())
 
 
 def close_past_days(office_id, now=None) -> int:
