@@ -341,6 +341,7 @@ def list_voice():
 def post_voice(key):
     """Upload the office's recording for a clip key (multipart field ``clip``: OGG, MP3 or WAV)."""
     clip = store.upload_clip(office_id(), g.user, key, _upload("clip"))
+    realtime.voice_changed(office_id(), key)
     return jsonify({"key": key, "content_type": clip.content_type, "uploaded_at": realtime.iso(clip.uploaded_at)}), 201
 
 
@@ -349,6 +350,7 @@ def post_voice(key):
 def delete_voice(key):
     """Delete the office's recording: the bundled clip is used again."""
     store.delete_clip(office_id(), g.user, key)
+    realtime.voice_changed(office_id(), key)
     return jsonify({"ok": True})
 
 

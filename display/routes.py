@@ -12,6 +12,7 @@ import re
 
 from flask import abort, g, render_template, send_file
 
+import realtime
 import ticketing
 from models import Office, Ticket, VoiceClip, utcnow
 
@@ -53,9 +54,8 @@ def display_filter(device) -> dict:
 
 
 def voice_overrides(office_id: int) -> dict[str, int]:
-    """Clip keys the office recorded itself -> version (upload time), without loading the audio."""
-    rows = VoiceClip.select(VoiceClip.key, VoiceClip.uploaded_at).where(VoiceClip.office == office_id).tuples()
-    return {key: int(uploaded.timestamp()) for key, uploaded in rows}
+    """Clip keys the office recorded itself -> version (upload time); kept live by voice_changed."""
+    return realtime.voice_payload(office_id)
 
 
 def _now_ms() -> int:

@@ -20,7 +20,10 @@
  * announcements finished (played or muted; not those cut short by clear()), in order;
  * announcer.history adds how each was played: "speech", "clips", "muted" or "stopped". Events
  * on the instance: announcestart, announceend, clipstart, clipend, speechstart, speechend,
- * blocked, unblocked.
+ * blocked, unblocked, clipschanged.
+ *
+ * When the recording behind a clip key changes, call announcer.forget([key]) after making
+ * clipUrl(key) answer the new URL: the audio loaded for the old one is let go.
  */
 (function (global) {
   "use strict";
@@ -85,6 +88,7 @@
       this._running = false;
       this._unlockWaiters = [];
       this._voicePromise = null;
+      this._keyOfUrl = new Map(); // clip URL played -> its key, so forget(keys) finds them
       if (this.options.unlockOnGesture) {
         const resume = () => { if (this.blocked) this.unlock(); };
         ["pointerdown", "touchstart", "keydown"].forEach((type) =>
@@ -116,7 +120,32 @@
 
     _resolveClip(entry) {
       // Entries with a slash are URLs already; bare entries are clip keys.
-      return entry.indexOf("/") === -1 ? this.clipUrl(entry) : entry;
+      if (entry.indexOf("/") !== -1) return entry;
+      const url = this.clipUrl(entry);
+      this._keyOfUrl.set(url, entry);
+      return url;
+    }
+
+    /**
+     * The recordings behind these clip keys changed (an office uploaded or deleted its own):
+     * let go of the audio loaded for them. URLs are resolved when an announcement starts, so the
+     * next one asks clipUrl() again; a clip playing now finishes.
+     */
+    forget(keys) {
+      const gone = new Set(keys || []);
+      if (!gone.size) return;
+      const playing = Boolean(this._stopStep);
+      this._keyOfUrl.forEach((key, url) => {
+        if (!gone.has(key)) return;
+        this._keyOfUrl.delete(url);
+        const held = this._audio && this._audio.getAttribute("src") === url;
+        if (held && !playing) {
+          // The element keeps the last clip decoded; drop it so nothing can replay the old one.
+          this._audio.removeAttribute("src");
+          this._audio.load();
+        }
+      });
+      this._emit("clipschanged", { keys: Array.from(gone) });
     }
 
     /** Queue an announcement; the promise resolves with how it was played, or "dropped". */

@@ -4,7 +4,9 @@
  * after a reconnect or a sequence gap) rebuilds everything; events then patch it. No polling.
  * Each ticket_called that passes this display's filter is shown large, flashes, and is read
  * aloud through MotcuaAnnouncer (chime, then the words or the clips). Snapshots never speak:
- * a reconnecting board must not read old calls again.
+ * a reconnecting board must not read old calls again. voice_changed (an admin uploaded or
+ * deleted one of the office's own recordings) and every snapshot bring the office's clip map;
+ * the next announcement uses it.
  */
 (function () {
   "use strict";
@@ -49,7 +51,8 @@
 
   // --------------------------------------------------------------------------- voice
 
-  const voiceKeys = config.voice || {};
+  // Kept live: voice_changed (and every snapshot) brings the office's recordings anew.
+  const voiceKeys = Object.assign({}, config.voice || {});
   const announcer = new MotcuaAnnouncer({
     variant: config.variant || "vi",
     // The office's own recording when it uploaded one, else null: the bundled clip.
@@ -58,6 +61,16 @@
     onUnblocked: () => { $("audio-banner").hidden = true; },
   });
   $("audio-enable").addEventListener("click", () => announcer.unlock());
+
+  /** Take the office's current recordings {key: version}; the keys that changed forget their audio. */
+  function applyVoice(map) {
+    const next = map || {};
+    const changed = Object.keys(Object.assign({}, voiceKeys, next)).filter((key) => voiceKeys[key] !== next[key]);
+    if (!changed.length) return;
+    Object.keys(voiceKeys).forEach((key) => { delete voiceKeys[key]; });
+    Object.assign(voiceKeys, next);
+    announcer.forget(changed);
+  }
 
   function announce(call) {
     announcer.announce({ text: call.text, words: call.words, clips: call.clips, recall: call.recall });
@@ -233,6 +246,7 @@
       state.counters = new Map((data.counters || []).map((c) => [c.id, c]));
       state.fields = (data.fields || []).slice();
       state.calls = (data.recent_calls || []).slice(0, CALLS_KEPT);
+      if (data.voice) applyVoice(data.voice);
       renderOffice(state.office);
       renderAll();
     },
@@ -265,6 +279,10 @@
       state.seq = payload.seq;
       state.calls.forEach((call) => { if (call.ticket.id === payload.ticket.id) call.ticket = payload.ticket; });
     },
+    voice_changed(payload) {
+      // An admin uploaded or deleted a recording: the next call is read with the new clips.
+      applyVoice(payload.voice);
+    },
     // Not shown on a public board, but handled so their sequence numbers are not taken for gaps.
     ticket_issued(payload) { state.seq = payload.seq; },
     alert(payload) { state.seq = payload.seq; },
@@ -292,5 +310,5 @@
   // Find out now, not at the first call, whether the browser lets the board speak.
   announcer.probe();
 
-  window.MotcuaBoard = { state: state, announcer: announcer, live: live, config: config };
+  window.MotcuaBoard = { state: state, announcer: announcer, live: live, config: config, voice: voiceKeys };
 })();
