@@ -12,13 +12,13 @@ import json
 import secrets
 from urllib.parse import parse_qs, urlparse
 
+from peewee import DateTimeField as _PeeweeDateTimeField
 from peewee import (
     BooleanField,
     CharField,
     Check,
     DatabaseProxy,
     DateField,
-    DateTimeField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -46,6 +46,23 @@ def utcnow() -> dt.datetime:
 def new_token(nbytes: int = 24) -> str:
     """Return an unguessable URL-safe token."""
     return secrets.token_urlsafe(nbytes)
+
+
+class DateTimeField(_PeeweeDateTimeField):
+    """peewee's DateTimeField, reading SQLite's text with ``fromisoformat`` (C) before strptime.
+
+    A ticket row holds six datetimes and peewee tries its formats through ``strptime`` one by
+    one: on the call path that was a tenth of the time. Values it cannot read go to peewee.
+    """
+
+    def python_value(self, value):
+        """Parse ISO text quickly; anything else as peewee does."""
+        if value and isinstance(value, str):
+            try:
+                return dt.datetime.fromisoformat(value)
+            except ValueError:
+                pass
+        return super().python_value(value)
 
 
 class JSONField(TextField):
