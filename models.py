@@ -249,7 +249,7 @@ class PriorityCategory(BaseModel):
 class DailySequence(BaseModel):
     """Last number issued for a field on a business day; bumped with UPDATE ... RETURNING."""
 
-    field = ForeignKeyField(Field, on_delete="CASCADE")
+    field = ForeignKeyField(Field, on_delete="CASCADE", index=False)  # (field, day) leads with it
     day = DateField()
     last_number = IntegerField()
 
@@ -260,13 +260,15 @@ class DailySequence(BaseModel):
 class Ticket(BaseModel):
     """A numbered ticket: one citizen's visit for one field."""
 
-    office = ForeignKeyField(Office, on_delete="CASCADE")
-    field = ForeignKeyField(Field, on_delete="CASCADE")
-    issued_field = ForeignKeyField(Field, on_delete="CASCADE", backref="issued_tickets")
+    # index=False: a composite index below leads with the column (each index costs every write).
+    office = ForeignKeyField(Office, on_delete="CASCADE", index=False)
+    field = ForeignKeyField(Field, on_delete="CASCADE", index=False)
+    issued_field = ForeignKeyField(Field, on_delete="CASCADE", backref="issued_tickets", index=False)
     day = DateField()
     number = IntegerField()
     display_number = CharField(max_length=16)
-    priority = ForeignKeyField(PriorityCategory, null=True, on_delete="SET NULL")
+    # Not indexed alone: only a rare admin delete looks tickets up by category or target counter.
+    priority = ForeignKeyField(PriorityCategory, null=True, on_delete="SET NULL", index=False)
     state = CharField(max_length=10, default="waiting")
     public_token = CharField(max_length=64, unique=True, default=new_token)
     arrival_at = DateTimeField(default=utcnow)  # kept on transfer: the citizen's place
@@ -276,10 +278,10 @@ class Ticket(BaseModel):
     finished_at = DateTimeField(null=True)
     counter = ForeignKeyField(Counter, null=True, on_delete="SET NULL")
     target_counter = ForeignKeyField(
-        Counter, null=True, on_delete="SET NULL", backref="transferred_in"
+        Counter, null=True, on_delete="SET NULL", backref="transferred_in", index=False
     )
     clerk = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    kiosk = ForeignKeyField(Device, null=True, on_delete="SET NULL")
+    kiosk = ForeignKeyField(Device, null=True, on_delete="SET NULL", index=False)
     recall_count = IntegerField(default=0)
     transfer_count = IntegerField(default=0)
     note = CharField(max_length=500, default="")
@@ -313,11 +315,11 @@ class TicketEvent(BaseModel):
     """Append-only audit of every ticket transition: who, when, from, to."""
 
     ticket = ForeignKeyField(Ticket, backref="events", on_delete="CASCADE")
-    office = ForeignKeyField(Office, on_delete="CASCADE")
+    office = ForeignKeyField(Office, on_delete="CASCADE", index=False)  # (office, at) leads with it
     kind = CharField(max_length=16)
     from_state = CharField(max_length=10, null=True)
     to_state = CharField(max_length=10)
-    counter = ForeignKeyField(Counter, null=True, on_delete="SET NULL")
+    counter = ForeignKeyField(Counter, null=True, on_delete="SET NULL", index=False)  # (counter, kind, at)
     user = ForeignKeyField(User, null=True, on_delete="SET NULL")
     device = ForeignKeyField(Device, null=True, on_delete="SET NULL")
     at = DateTimeField(default=utcnow)
