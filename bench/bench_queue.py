@@ -5,11 +5,11 @@ eventlet server (SQLite by default), with 20 concurrent clients on loopback.
                                           [--seconds 6] [--call-rate 100] [--database-url URL]
 
 Four phases, each printed on its own line:
-1. issue, flat out: every client issues ``--tickets`` tickets back to back (saturation
+1. issue, paced: the clients together offer ``--rate`` tickets/s for ``--seconds`` on a fixed
+   schedule, starting from an empty day; latency counts from the moment a request was due, so a
+   server that falls behind is charged for the wait (no coordinated omission).
+2. issue, flat out: every client issues ``--tickets`` tickets back to back (saturation
    throughput; latency there is mostly queueing: clients / throughput).
-2. issue, paced: the clients together offer ``--rate`` tickets/s for ``--seconds`` on a fixed
-   schedule; latency counts from the moment a request was due, so a server that falls behind
-   is charged for the wait (no coordinated omission).
 3. call-next, paced: ``--call-rate`` calls/s in all, each followed by a finish (not timed).
 4. call-next, flat out: every clerk calls and finishes ``--tickets`` times back to back.
 
@@ -175,7 +175,11 @@ def main():
                 errors.append(("finish", status, body))
             return elapsed
 
-        # 1. issue, flat out
+        # 1. issue, paced (empty day)
+        latencies, achieved = paced(args.clients, args.rate, args.seconds, issue)
+        line(f"issue, paced {args.rate:g}/s", len(latencies), achieved, latencies, "tickets")
+
+        # 2. issue, flat out
         issue_ms = []
 
         def kiosk(i):
@@ -186,10 +190,6 @@ def main():
 
         wall = run(args.clients, kiosk)
         line("issue, flat out", len(issue_ms), len(issue_ms) / wall, issue_ms, "tickets")
-
-        # 2. issue, paced
-        latencies, achieved = paced(args.clients, args.rate, args.seconds, issue)
-        line(f"issue, paced {args.rate:g}/s", len(latencies), achieved, latencies, "tickets")
 
         # 3. call-next, paced (latency of the call from when it was due; the finish follows)
         latencies, achieved = paced(args.clients, args.call_rate, args.seconds, call_and_finish)
