@@ -268,13 +268,19 @@ def office_payload(office: Office) -> dict:
 
 
 def voice_payload(office_id: int) -> dict[str, int]:
-    """Clip keys the office recorded itself -> version (upload time, s), without loading the audio.
+    """Clip keys the office recorded itself -> version (upload time, ms), without loading the audio.
 
     A board plays ``/voice/<office>/<key>?v=<version>`` for these keys and its bundled clip for
     the others; a new upload is a new URL, so no cache serves the old recording.
     """
     rows = VoiceClip.select(VoiceClip.key, VoiceClip.uploaded_at).where(VoiceClip.office == office_id).tuples()
-    return {key: int(uploaded.replace(tzinfo=dt.timezone.utc).timestamp()) for key, uploaded in rows}
+    return {key: clip_version(uploaded) for key, uploaded in rows}
+
+
+def clip_version(uploaded_at: dt.datetime) -> int:
+    """Version of an office recording: its upload time (naive UTC) in milliseconds, so a
+    recording replaced within the same second still gets a new URL."""
+    return int(uploaded_at.replace(tzinfo=dt.timezone.utc).timestamp() * 1000)
 
 
 def snapshot(office_id: int, public: bool = False) -> dict:

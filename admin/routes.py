@@ -7,6 +7,7 @@ import io
 
 from flask import g, render_template, request, send_file, url_for
 
+import realtime
 import ticketing
 from models import CounterField, Field, Procedure, UserCounter, utcnow
 from peewee import fn
@@ -215,7 +216,7 @@ def voice():
             info["own_type"] = clip.content_type
             info["own_size_kb"] = max(1, round(clip.size / 1024))
             info["own_at"] = local_text(office, clip.uploaded_at)
-            info["own_version"] = int(clip.uploaded_at.timestamp())
+            info["own_version"] = realtime.clip_version(clip.uploaded_at)
         rows.append(info)
     return _render(
         "admin/voice.html",

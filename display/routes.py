@@ -97,7 +97,7 @@ def voice_clip(office_id, key):
         io.BytesIO(bytes(clip.data)),
         mimetype=clip.content_type or "application/octet-stream",
         conditional=True,
-        etag=f"{office_id}-{key}-{int(clip.uploaded_at.timestamp())}",
+        etag=f"{office_id}-{key}-{realtime.clip_version(clip.uploaded_at)}",
         last_modified=clip.uploaded_at.replace(tzinfo=dt.timezone.utc),
         max_age=86400,  # the board asks with ?v=<upload time>, so a new upload is a new URL
     )

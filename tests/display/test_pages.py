@@ -75,7 +75,7 @@ def test_an_office_recording_is_served_and_listed_on_the_board(office, api, clie
     assert response.status_code == 200
     assert (response.data, response.mimetype) == (b"OggS-fake-audio", "audio/ogg")
     config = page_config(api(device=office.display_token).get("/display"), "board-config")
-    assert config["voice"] == {"mot": int(uploaded.replace(tzinfo=dt.timezone.utc).timestamp())}
+    assert config["voice"] == {"mot": int(uploaded.replace(tzinfo=dt.timezone.utc).timestamp() * 1000)}
 
 
 def test_an_office_recording_answers_range_requests(office, client):

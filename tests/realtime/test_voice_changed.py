@@ -45,7 +45,7 @@ def test_an_upload_reaches_the_displays_of_the_office_and_none_of_another(app, o
     for board in boards:
         [payload] = voice_events(board)
         assert (payload["office_id"], payload["key"]) == (office.office.id, "mot")
-        assert payload["voice"] == {"mot": int(clip.uploaded_at.replace(tzinfo=dt.timezone.utc).timestamp())}
+        assert payload["voice"] == {"mot": int(clip.uploaded_at.replace(tzinfo=dt.timezone.utc).timestamp() * 1000)}
     assert stranger.get_received() == []
 
 
@@ -87,3 +87,24 @@ def test_phones_get_neither_the_event_nor_the_map(app, office, api):
     snap = next(r["args"][0] for r in phone.get_received() if r["name"] == "snapshot")
     upload(api("admin1"), "mot")
     assert "voice" not in snap and voice_events(phone) == []
+
+
+def test_a_recording_replaced_within_the_same_second_gets_a_new_version(app, office, api):
+    """The version is the upload time in ms: a second upload a moment later is a new URL, so no
+    browser cache can keep playing the first recording."""
+    admin = api("admin1")
+    board = connect(app, device_token=office.display_token)
+    assert upload(admin, "mot").status_code == 201
+    first = VoiceClip.get((VoiceClip.office == office.office.id) & (VoiceClip.key == "mot")).uploaded_at
+    while models_now_ms() == first.replace(tzinfo=dt.timezone.utc).timestamp() * 1000 // 1:
+        pass  # at least one millisecond later
+    assert upload(admin, "mot").status_code == 201
+    versions = [payload["voice"]["mot"] for payload in voice_events(board)]
+    assert len(versions) == 2 and versions[0] != versions[1]
+
+
+def models_now_ms() -> int:
+    """The server clock in whole milliseconds (naive UTC, as uploads are stamped)."""
+    from models import utcnow
+
+    return int(utcnow().replace(tzinfo=dt.timezone.utc).timestamp() * 1000)
