@@ -809,11 +809,22 @@ def people_ahead(ticket: Ticket) -> int:
     waits (for an ordinary ticket), then everyone of its own kind who arrived earlier."""
     if ticket.state != "waiting":
         return 0
-    priority = ticket.priority_id is not None
-    sql = models.prepared_sql(("people_ahead", priority), lambda: _people_ahead_query(priority))
     arrival = Ticket.arrival_at.db_value(ticket.arrival_at)
-    params = (ticket.field_id, Ticket.day.db_value(ticket.day), "waiting", ticket.id, arrival, arrival, ticket.id)
-    return db.execute_sql(sql, params).fetchone()[0]
+    day = Ticket.day.db_value(ticket.day)
+    if ticket.priority_id is not None:
+        sql = models.prepared_sql(("people_ahead", True), lambda: _people_ahead_query(True))
+        params = (ticket.field_id, day, "waiting", ticket.id, arrival, arrival, ticket.id)
+        return db.execute_sql(sql, params).fetchone()[0]
+    # An ordinary ticket: everyone waiting in the field except itself and the ordinary tickets
+    # behind it. Both counts walk the field's index range without testing each entry, and the
+    # second range is short (a new ticket, the usual case, has nobody behind it): about half the
+    # time of counting "earlier or priority" entry by entry.
+    p = db.obj.param
+    waiting = f'SELECT COUNT(*) FROM "ticket" WHERE "field_id" = {p} AND "state" = {p} AND "day" = {p}'
+    behind = (f'{waiting} AND "priority_id" IS NULL AND ("arrival_at" > {p} OR ("arrival_at" = {p} AND "id" > {p}))')
+    total = db.execute_sql(waiting, (ticket.field_id, "waiting", day)).fetchone()[0]
+    later = db.execute_sql(behind, (ticket.field_id, "waiting", day, arrival, arrival, ticket.id)).fetchone()[0]
+    return max(0, total - 1 - later)
 
 
 def estimated_wait_seconds(ahead: int, field_id: int, office: Office, now=None) -> int:

@@ -214,6 +214,42 @@ def test_estimated_wait_is_ahead_times_recent_service_over_open_counters(office)
     assert ticketing.estimated_wait_seconds(ahead, office.f1.id, office.office, now=at(40)) == 450
 
 
+def test_people_ahead_matches_the_order_call_next_would_follow(office):
+    """People ahead of every waiting ticket equals a plain count over the field's waiting list
+    (priority first, then arrival, then id), with ties in arrival time, transfers that keep an
+    older arrival, called and cancelled tickets, and the same field's tickets of another day."""
+    import random
+
+    rng = random.Random(7)
+    make_ticket(office.f1, now=at(-24 * 60))  # yesterday: never ahead of today's tickets
+    tickets = []
+    for i in range(40):
+        minute = rng.choice([i, i, i - 1])  # some share an arrival minute
+        field = rng.choice([office.f1, office.f1, office.f2])
+        tickets.append(make_ticket(field, priority=office.prio.code if rng.random() < 0.25 else None,
+                                   now=at(minute)))
+    for ticket in rng.sample(tickets, 6):
+        if ticket.field_id == office.f2.id:  # moved to f1, keeping its (older) arrival
+            ticketing.transfer(ticket.id, field_id=office.f1.id, now=at(45))
+    ticketing.call_next(office.c1.id, now=at(46))
+    ticketing.cancel(rng.choice([t for t in tickets if t.field_id == office.f1.id]).id, now=at(47))
+    today = Ticket.select().where((Ticket.day == tickets[0].day) & (Ticket.state == "waiting"))
+    waiting = list(today)
+    checked = 0
+    for ticket in waiting:
+        expected = sum(
+            1 for other in waiting
+            if other.field_id == ticket.field_id and other.id != ticket.id and (
+                (other.priority_id is not None and ticket.priority_id is None)
+                or ((other.priority_id is None) == (ticket.priority_id is None)
+                    and (other.arrival_at, other.id) < (ticket.arrival_at, ticket.id))
+            )
+        )
+        assert ticketing.people_ahead(ticket) == expected, ticket.display_number
+        checked += 1
+    assert checked > 25
+
+
 def test_same_client_ref_from_same_kiosk_returns_the_same_ticket(office):
     first = ticketing.issue_ticket(office.office.id, office.f1.id, kiosk=office.kiosk, client_ref="tap-1", now=at(0))
     again = ticketing.issue_ticket(office.office.id, office.f1.id, kiosk=office.kiosk, client_ref="tap-1", now=at(0))
