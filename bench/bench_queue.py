@@ -61,6 +61,15 @@ def seed(db_url, clients):
     return [f.id for f in fields], counters, kiosks
 
 
+def calibrate() -> float:
+    """Seconds this machine takes for a fixed pure-Python loop: this virtual machine's speed
+    drifts by half from one hour to the next, so every run prints it beside its figures."""
+    start, total = time.perf_counter(), 0
+    for i in range(10**7):
+        total += i
+    return time.perf_counter() - start
+
+
 class Client:
     """One keep-alive HTTP/1.1 connection with fixed headers (a kiosk's token or a clerk's session)."""
 
@@ -155,7 +164,8 @@ def main():
         kiosk_conns = [Client(server.port, {"X-Device-Token": token}) for token in kiosks]
         clerk_conns = [Client.clerk(server.port, f"bench{i}") for i in range(args.clients)]
         kind = "PostgreSQL" if db_url.startswith("postgres") else "SQLite"
-        print(f"database: {kind}; clients: {args.clients}; server: one eventlet process")
+        print(f"database: {kind}; clients: {args.clients}; server: one eventlet process; "
+              f"machine speed: {calibrate():.2f} s for 10^7 Python additions (lower is faster)")
 
         def issue(i, n=[0]):  # noqa: B006 - a shared counter to alternate the two fields
             n[0] += 1
