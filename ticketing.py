@@ -414,7 +414,8 @@ def _pick_next(counter: Counter, office: Office, day: dt.date) -> Ticket | None:
     """Choose the next ticket: priority first, at most ``priority_ratio`` in a row, FIFO else."""
     if office.priority_ratio <= 0:
         return _oldest_waiting(counter, day, "any")
-    # Ratio reached: the oldest ordinary ticket goes first if one waits; else priority first.
+    # Priority tickets go first until this counter has called ``priority_ratio`` of them in a
+    # row; then the oldest ordinary ticket does. Whichever kind is missing, the oldest of any.
     first = "ordinary" if _priority_streak_reached(counter, office, day) else "priority"
     return _oldest_waiting(counter, day, first) or _oldest_waiting(counter, day, "any")
 
