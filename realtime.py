@@ -148,8 +148,7 @@ def fields_payload(office: Office, now=None, field_ids=None, fields=None) -> lis
     """Fields (all, ``field_ids``, or the ``fields`` given) with people waiting and the estimated wait."""
     counts = ticketing.waiting_counts(office, now, field_ids)
     open_counters = ticketing.open_counters_by_field(office.id)
-    if fields is None and field_ids is not None and len(field_ids) <= 3:
-        # One or two fields change on every call and issue: prepared reads beat building a query.
+    if fields is None and field_ids is not None and len(field_ids) <= ticketing.FEW_FIELDS:
         fields = sorted(filter(None, (models.fetch_by_id(Field, i) for i in field_ids)), key=lambda f: (f.sort_order, f.id))
         fields = [f for f in fields if f.office_id == office.id]
     if fields is None:

@@ -795,13 +795,23 @@ def estimate_wait(ahead: int, service_s: float, open_counters: int) -> int:
     return int(round(ahead * service_s / max(1, open_counters)))
 
 
-def _people_ahead_query(priority: bool):
-    """Count of the waiting tickets of a field and day that come before a given one."""
+def _field_waiting(behind: bool = False) -> str:
+    """SQL counting a field's waiting tickets of a day (field, state, day); with ``behind``, only
+    the ordinary ones after a given (arrival, id). Both walk the field's index range."""
+    p = db.obj.param
+    sql = f'SELECT COUNT(*) FROM "ticket" WHERE "field_id" = {p} AND "state" = {p} AND "day" = {p}'
+    if behind:
+        sql += f' AND "priority_id" IS NULL AND ("arrival_at" > {p} OR ("arrival_at" = {p} AND "id" > {p}))'
+    return sql
+
+
+def _priority_ahead_query():
+    """Count of the waiting priority tickets of a field and day that came before a given one."""
     at, day = dt.datetime(2000, 1, 1), dt.date(2000, 1, 1)
     earlier = (Ticket.arrival_at < at) | ((Ticket.arrival_at == at) & (Ticket.id < 0))
-    before = (earlier & Ticket.priority.is_null(False)) if priority else (earlier | Ticket.priority.is_null(False))
     return Ticket.select(fn.COUNT(Ticket.id)).where(
-        (Ticket.field == 0) & (Ticket.day == day) & (Ticket.state == "waiting") & (Ticket.id != 0) & before
+        (Ticket.field == 0) & (Ticket.day == day) & (Ticket.state == "waiting") & (Ticket.id != 0)
+        & earlier & Ticket.priority.is_null(False)
     )
 
 
@@ -813,18 +823,16 @@ def people_ahead(ticket: Ticket) -> int:
     arrival = Ticket.arrival_at.db_value(ticket.arrival_at)
     day = Ticket.day.db_value(ticket.day)
     if ticket.priority_id is not None:
-        sql = models.prepared_sql(("people_ahead", True), lambda: _people_ahead_query(True))
+        sql = models.prepared_sql("priority_ahead", _priority_ahead_query)
         params = (ticket.field_id, day, "waiting", ticket.id, arrival, arrival, ticket.id)
         return db.execute_sql(sql, params).fetchone()[0]
     # An ordinary ticket: everyone waiting in the field except itself and the ordinary tickets
     # behind it. Both counts walk the field's index range without testing each entry, and the
     # second range is short (a new ticket, the usual case, has nobody behind it): about half the
     # time of counting "earlier or priority" entry by entry.
-    p = db.obj.param
-    waiting = f'SELECT COUNT(*) FROM "ticket" WHERE "field_id" = {p} AND "state" = {p} AND "day" = {p}'
-    behind = (f'{waiting} AND "priority_id" IS NULL AND ("arrival_at" > {p} OR ("arrival_at" = {p} AND "id" > {p}))')
-    total = db.execute_sql(waiting, (ticket.field_id, "waiting", day)).fetchone()[0]
-    later = db.execute_sql(behind, (ticket.field_id, "waiting", day, arrival, arrival, ticket.id)).fetchone()[0]
+    total = db.execute_sql(_field_waiting(), (ticket.field_id, "waiting", day)).fetchone()[0]
+    later = db.execute_sql(_field_waiting(behind=True),
+                           (ticket.field_id, "waiting", day, arrival, arrival, ticket.id)).fetchone()[0]
     return max(0, total - 1 - later)
 
 
@@ -833,17 +841,16 @@ def estimated_wait_seconds(ahead: int, field_id: int, office: Office, now=None) 
     return estimate_wait(ahead, recent_service_seconds(field_id, office, now), open_counters_for_field(field_id))
 
 
+# Up to this many fields changed by one event are read one by one (each from its own index
+# range) rather than by a query over the whole office.
+FEW_FIELDS = 3
+
+
 def waiting_counts(office: Office, now=None, field_ids=None) -> dict[int, int]:
     """Waiting tickets per field id for today (of every field, or only of ``field_ids``)."""
     day = Ticket.day.db_value(business_day(office, now))
-    if field_ids is not None and len(field_ids) <= 3:
-        # The fields an event changed: each counted from its own index range, not the office's.
-        sql = models.prepared_sql(
-            "waiting_count_field",
-            lambda: Ticket.select(fn.COUNT(Ticket.id))
-            .where((Ticket.field == 0) & (Ticket.state == "waiting") & (Ticket.day == dt.date(2000, 1, 1))),
-        )
-        return {fid: db.execute_sql(sql, (fid, "waiting", day)).fetchone()[0] for fid in field_ids}
+    if field_ids is not None and len(field_ids) <= FEW_FIELDS:
+        return {fid: db.execute_sql(_field_waiting(), (fid, "waiting", day)).fetchone()[0] for fid in field_ids}
     sql = models.prepared_sql(
         "waiting_counts",
         lambda: Ticket.select(Ticket.field, fn.COUNT(Ticket.id))
