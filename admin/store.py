@@ -13,7 +13,7 @@ import struct
 from peewee import IntegrityError, fn
 
 import security
-from display.voice import CHIME, all_clip_keys, clip_path, clip_text
+from display.voice import clip_path
 from models import (
     AuditLog,
     Counter,
@@ -32,6 +32,7 @@ from models import (
     write_transaction,
 )
 from realtime import iso
+from rules.speech import CHIME, all_clip_keys, clip_text
 from ticketing import Invalid, NotFound, format_number, get_office
 
 from .forms import Form

@@ -1,8 +1,9 @@
 """Display room: the waiting hall's board (/display), its Vietnamese voice calls, and the
 citizen's phone status page (/t/<public token>).
 
-``voice.py`` reads numbers aloud (words and clip keys); ``routes.py`` serves the pages and an
-office's own voice recordings; the pages live in templates/display/ and static/js/display.js,
+``voice.py`` knows where the bundled recordings of each clip key live (the words and the call
+sentence are ``rules.speech``); ``routes.py`` serves the pages and an office's own voice
+recordings; the pages live in templates/display/ and static/js/display.js,
 static/js/phone.js.
 """
 

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from display import voice
+from rules import speech
 
 SOUNDS = ROOT / "static" / "sounds"
 MANIFEST = SOUNDS / "clips.json"
@@ -126,10 +127,10 @@ def load_manifest():
 
 def wanted_clips():
     """Return {relative path under static/: (text, espeak voice or None for the chime)}."""
-    wanted = {voice.clip_path(voice.CHIME): ("", None)}
+    wanted = {voice.clip_path(speech.CHIME): ("", None)}
     for region, espeak_voice in VOICES.items():
-        for key in voice.CLIP_TEXT:
-            text = voice.clip_text(key, region)
+        for key in speech.CLIP_TEXT:
+            text = speech.clip_text(key, region)
             wanted[voice.clip_path(key, region)] = (text, espeak_voice)
     return wanted
 
