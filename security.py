@@ -17,25 +17,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 import models
 from models import Counter, Device, User, UserCounter, utcnow
-from ticketing import DomainError
+from errors import DomainError, Forbidden, Unauthorized
 
 DEVICE_HEADER = "X-Device-Token"
 DEVICE_COOKIE = "motcua_device"
 CSRF_HEADER = "X-CSRF-Token"
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 5
-
-
-class Unauthorized(DomainError):
-    """No valid identity: log in, or pair the device."""
-
-    code, status = "unauthorized", 401
-
-
-class Forbidden(DomainError):
-    """Identified, but this role or device may not do this."""
-
-    code, status = "forbidden", 403
 
 
 def hash_token(token: str) -> str:

@@ -36,6 +36,7 @@ from flask import Flask, g, jsonify, render_template, request  # noqa: E402
 from werkzeug.exceptions import HTTPException  # noqa: E402
 from werkzeug.routing import IntegerConverter  # noqa: E402
 
+import errors  # noqa: E402
 import models  # noqa: E402
 import realtime  # noqa: E402
 import security  # noqa: E402
@@ -209,7 +210,7 @@ HTTP_MESSAGES = {
 def _init_errors(app: Flask) -> None:
     """Domain errors and HTTP errors become the documented JSON shape; a 500 is logged as a bug."""
 
-    @app.errorhandler(ticketing.DomainError)
+    @app.errorhandler(errors.DomainError)
     def _domain(exc):
         return error_response(exc.code, exc.message, exc.status, **exc.extra)
 

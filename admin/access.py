@@ -11,7 +11,7 @@ import functools
 
 from flask import g, redirect, request, url_for
 
-from security import Forbidden, Unauthorized
+from errors import Forbidden, Unauthorized
 
 READ_ROLES = ("admin", "leader")
 WRITE_ROLES = ("admin",)

@@ -11,7 +11,7 @@ from flask import current_app, g, jsonify, request, session
 import realtime
 from api.openapi import register
 from api.validation import json_body
-from ticketing import Invalid
+from errors import Invalid
 
 from . import auditlog, bp, store
 from .access import office_id, reader, writer

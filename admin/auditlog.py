@@ -12,8 +12,9 @@ import datetime as dt
 import unicodedata
 
 from models import AuditLog, Field, User
+from errors import Invalid
 from realtime import iso
-from ticketing import Invalid, day_start_utc, get_office
+from ticketing import day_start_utc, get_office
 
 from . import store
 from .forms import parse_date

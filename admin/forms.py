@@ -1,7 +1,7 @@
 """Admin room: checking a submitted object field by field before anything is saved.
 
 A ``Form`` collects every problem at once (so each bad box gets its own message) and raises one
-``ticketing.Invalid`` (422, ``fields: {name: Vietnamese message}``). With ``partial=True`` a name
+``errors.Invalid`` (422, ``fields: {name: Vietnamese message}``). With ``partial=True`` a name
 absent from the body is simply left alone, so a page can save one section of the settings.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ticketing import Invalid
+from errors import Invalid
 
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")

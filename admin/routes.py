@@ -9,6 +9,7 @@ from flask import g, render_template, request, send_file, url_for
 
 import realtime
 import ticketing
+from errors import Invalid, NotFound
 from models import CounterField, Field, Procedure, UserCounter, utcnow
 from peewee import fn
 
@@ -95,7 +96,7 @@ def logo():
     """The office logo (for the settings page preview)."""
     office = _office()
     if not office.logo:
-        raise ticketing.NotFound("Đơn vị chưa có logo.")
+        raise NotFound("Đơn vị chưa có logo.")
     response = send_file(io.BytesIO(bytes(office.logo)), mimetype=office.logo_type or "image/png")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -260,7 +261,7 @@ def audit():
     errors, status = {}, 200
     try:
         filters = auditlog.parse_filters(office.id, request.args)
-    except ticketing.Invalid as exc:
+    except Invalid as exc:
         # Every problem is shown beside its own box; the status line asks to correct them.
         errors, status = exc.extra.get("fields") or {}, 422
         filters, rows, total = {"page": 1}, [], 0

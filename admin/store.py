@@ -13,6 +13,7 @@ import struct
 from peewee import IntegrityError, fn
 
 import security
+from errors import Invalid, NotFound
 from display.voice import clip_path
 from models import (
     AuditLog,
@@ -33,7 +34,7 @@ from models import (
 )
 from realtime import iso
 from rules.speech import CHIME, all_clip_keys, clip_text
-from ticketing import Invalid, NotFound, format_number, get_office
+from ticketing import format_number, get_office
 
 from .forms import Form
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, make_response, redirect, request
 
+import errors
 import models
 import realtime
 import security
@@ -23,7 +24,7 @@ def _office_id() -> int:
     """The caller's office (province users have none and cannot use office routes)."""
     office_id = security.current_office_id()
     if office_id is None:
-        raise security.Forbidden("Tài khoản không thuộc đơn vị nào.")
+        raise errors.Forbidden("Tài khoản không thuộc đơn vị nào.")
     return office_id
 
 
@@ -79,7 +80,7 @@ def login():
 def whoami():
     """Who is logged in (and the CSRF token for cookie-authenticated writes)."""
     if g.user is None and g.device is None:
-        raise security.Unauthorized("Chưa đăng nhập.")
+        raise errors.Unauthorized("Chưa đăng nhập.")
     if g.user is not None:
         return jsonify(_session_payload(g.user))
     return jsonify({"device": _device_payload(g.device), "csrf_token": security.csrf_token()})
@@ -177,7 +178,7 @@ def issue():
     field_id = int_value(data, "field", minimum=1)
     priority = data.get("priority")
     if priority is not None and not isinstance(priority, str):
-        raise ticketing.Invalid("Trường “priority” phải là mã đối tượng ưu tiên.", fields={"priority": "string"})
+        raise errors.Invalid("Trường “priority” phải là mã đối tượng ưu tiên.", fields={"priority": "string"})
     client_ref = data.get("client_ref")
     kiosk = g.device if g.device is not None and g.device.kind == "kiosk" else None
     if kiosk is not None:
@@ -225,7 +226,7 @@ def ticket_status_public(token):
     """Public status for the citizen's phone: no login, unguessable token."""
     ticket = Ticket.get_or_none(Ticket.public_token == token)
     if ticket is None:
-        raise ticketing.NotFound("Không tìm thấy số thứ tự. Hãy kiểm tra lại mã QR.")
+        raise errors.NotFound("Không tìm thấy số thứ tự. Hãy kiểm tra lại mã QR.")
     return jsonify(ticket_status(ticket))
 
 
@@ -234,7 +235,7 @@ def rate_from_phone(token):
     """A citizen rates their finished ticket from the phone page (if the office allows it)."""
     ticket = Ticket.get_or_none(Ticket.public_token == token)
     if ticket is None:
-        raise ticketing.NotFound("Không tìm thấy số thứ tự.")
+        raise errors.NotFound("Không tìm thấy số thứ tự.")
     data = json_body()
     change = ticketing.rate(ticket.id, int_value(data, "level"), data.get("reasons") or [],
                             str_value(data, "comment", required=False, max_length=1000), source="phone")
@@ -389,7 +390,7 @@ def pair(token):
     """Open a pairing link on the device: store its token in a long-lived cookie, go to its screen."""
     device = security.device_from_token(token)
     if device is None:
-        raise ticketing.NotFound("Liên kết ghép nối không hợp lệ hoặc đã bị thu hồi.")
+        raise errors.NotFound("Liên kết ghép nối không hợp lệ hoặc đã bị thu hồi.")
     response = make_response(redirect(DEVICE_HOME[device.kind]))
     response.set_cookie(security.DEVICE_COOKIE, token, max_age=5 * 365 * 86400, httponly=True, samesite="Lax",
                         secure=current_app.config.get("SESSION_COOKIE_SECURE", False))

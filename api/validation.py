@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from ticketing import DomainError, Invalid
+from errors import DomainError, Invalid
 
 
 def json_body(optional: bool = False) -> dict:

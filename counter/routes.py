@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, render_template
 
+import errors
 import realtime
 import security
 import ticketing
@@ -63,7 +64,7 @@ def console():
 def my_today():
     """Today's figures of the logged-in person: served, average service time, ratings (aggregates)."""
     if g.user.office_id is None:
-        raise security.Forbidden("Tài khoản không thuộc đơn vị nào.")
+        raise errors.Forbidden("Tài khoản không thuộc đơn vị nào.")
     office = ticketing.get_office(g.user.office_id)
     return jsonify(clerk_today(g.user, office))
 
@@ -74,12 +75,12 @@ def reprint(ticket_id):
     """Queue one more print of a ticket (the print worker sends it to the printer)."""
     office_id = security.current_office_id()
     if office_id is None:
-        raise security.Forbidden("Tài khoản không thuộc đơn vị nào.")
+        raise errors.Forbidden("Tài khoản không thuộc đơn vị nào.")
     ticket = ticketing.get_ticket(ticket_id, office_id)
     if ticket.counter_id:
         security.check_counter_access(Counter.get_by_id(ticket.counter_id))
     if current_app.config.get("PRINTER", "none") == "none":
-        raise ticketing.DomainError("Hệ thống chưa cấu hình máy in phiếu, không in lại được.", code="printer_off")
+        raise errors.DomainError("Hệ thống chưa cấu hình máy in phiếu, không in lại được.", code="printer_off")
     change = ticketing.reprint(ticket_id, office_id=office_id, user=g.user)
     body = {"ticket": realtime.ticket_payload(change.ticket), "print_job_id": change.print_job_id,
             "duplicate": change.duplicate}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, render_template, request
 
+import errors
 import realtime
 import security
 import ticketing
@@ -157,7 +158,7 @@ def kiosk_logo():
     """The office's logo image (404 when the office has none)."""
     office = ticketing.get_office(security.current_office_id())
     if not office.logo or office.logo_type not in LOGO_TYPES:
-        raise ticketing.NotFound("Văn phòng chưa có biểu trưng (logo).")
+        raise errors.NotFound("Văn phòng chưa có biểu trưng (logo).")
     response = Response(bytes(office.logo), mimetype=office.logo_type)
     response.headers["Cache-Control"] = "private, max-age=300"
     # An SVG opened on its own must not run scripts.

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+import errors
 import models
 import ticketing
 from conftest import make_counter, make_field, make_office
@@ -83,7 +84,7 @@ def test_eight_counters_never_call_the_same_ticket(hall):
         while True:
             try:
                 ticket = ticketing.call_next(counters[index].id).ticket
-            except ticketing.QueueEmpty:
+            except errors.QueueEmpty:
                 return
             served[index].append(ticket.id)
             ticketing.finish(ticket.id)
@@ -114,7 +115,7 @@ def test_kiosks_and_counters_at_once_lose_nothing(hall):
         while idle < 40:
             try:
                 ticket = ticketing.call_next(counters[index].id).ticket
-            except ticketing.QueueEmpty:
+            except errors.QueueEmpty:
                 idle += 1
                 stop.wait(0.01)
                 continue
@@ -127,7 +128,7 @@ def test_kiosks_and_counters_at_once_lose_nothing(hall):
         while True:
             try:
                 ticket = ticketing.call_next(counters[0].id).ticket
-            except ticketing.QueueEmpty:
+            except errors.QueueEmpty:
                 break
             served["drain"].append(ticket.id)
             ticketing.finish(ticket.id)

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+import errors
 import ticketing
 from conftest import make_counter, make_field, make_office, make_priority, make_ticket
 from models import Ticket, TicketEvent
@@ -52,7 +53,7 @@ def test_call_next_is_fifo_and_only_for_served_fields(office):
     ticketing.finish(first.id, now=at(4))
     assert ticketing.call_next(office.c1.id, now=at(5)).ticket.id == second.id
     ticketing.finish(second.id, now=at(6))
-    with pytest.raises(ticketing.QueueEmpty):
+    with pytest.raises(errors.QueueEmpty):
         ticketing.call_next(office.c1.id, now=at(7))
 
 
@@ -101,7 +102,7 @@ def test_transfer_to_named_counter_only_that_counter_calls_it(office):
     ticket = make_ticket(office.f1, now=at(0))
     ticketing.call_next(office.c1.id, now=at(1))
     ticketing.transfer(ticket.id, counter_id=office.c2.id, note="Cần ký xác nhận", now=at(2))
-    with pytest.raises(ticketing.QueueEmpty):
+    with pytest.raises(errors.QueueEmpty):
         ticketing.call_next(office.c1.id, now=at(3))
     called = ticketing.call_next(office.c2.id, now=at(4)).ticket
     assert (called.id, called.transfer_count, called.arrival_at) == (ticket.id, 1, at(0))
@@ -133,14 +134,14 @@ def test_no_show_of_yesterday_cannot_be_reactivated(office):
     ticket = make_ticket(office.f1, now=at(0))
     ticketing.call_next(office.c1.id, now=at(1))
     ticketing.no_show(ticket.id, now=at(2))
-    with pytest.raises(ticketing.InvalidState):
+    with pytest.raises(errors.InvalidState):
         ticketing.reactivate(ticket.id, now=at(24 * 60))
 
 
 @pytest.mark.parametrize("action", [ticketing.start, ticketing.finish, ticketing.no_show, ticketing.recall])
 def test_actions_on_a_waiting_ticket_are_refused(office, action):
     ticket = make_ticket(office.f1, now=at(0))
-    with pytest.raises(ticketing.InvalidState):
+    with pytest.raises(errors.InvalidState):
         action(ticket.id, now=at(1))
 
 
@@ -148,13 +149,13 @@ def test_a_counter_holding_a_ticket_cannot_call_another(office):
     make_ticket(office.f1, now=at(0))
     make_ticket(office.f1, now=at(1))
     ticketing.call_next(office.c1.id, now=at(2))
-    with pytest.raises(ticketing.InvalidState) as err:
+    with pytest.raises(errors.InvalidState) as err:
         ticketing.call_next(office.c1.id, now=at(3))
     assert err.value.code == "counter_busy"
 
 
 def test_pause_needs_a_reason_and_call_next_resumes(office):
-    with pytest.raises(ticketing.Invalid):
+    with pytest.raises(errors.Invalid):
         ticketing.set_counter_state(office.c1.id, "paused", "")
     ticketing.set_counter_state(office.c1.id, "paused", "Nghỉ trưa")
     make_ticket(office.f1, now=at(0))
@@ -166,7 +167,7 @@ def test_daily_cap_refuses_without_consuming_a_number(app):
     field = make_field(make_office(), daily_cap=2)
     make_ticket(field, now=at(0))
     make_ticket(field, now=at(1))
-    with pytest.raises(ticketing.CapReached):
+    with pytest.raises(errors.CapReached):
         make_ticket(field, now=at(2))
     assert make_ticket(field, now=at(24 * 60)).display_number == "1001"
 
@@ -181,14 +182,14 @@ def test_issuing_refused_outside_hours(app, local_time, weekday_ok, reason):
     field = make_field(office)
     hours, minutes = map(int, local_time.split(":"))
     now = dt.datetime(2026, 11, 27, hours, minutes) - dt.timedelta(hours=7)  # Friday local
-    with pytest.raises(ticketing.OfficeClosed) as err:
+    with pytest.raises(errors.OfficeClosed) as err:
         make_ticket(field, now=now)
     assert err.value.extra["reason"] == reason
 
 
 def test_holiday_refuses_and_names_next_working_day(app):
     office = make_office(holidays=["2026-11-27"], working_days=[1, 2, 3, 4, 5])
-    with pytest.raises(ticketing.OfficeClosed) as err:
+    with pytest.raises(errors.OfficeClosed) as err:
         make_ticket(make_field(office), now=at(0))
     assert err.value.extra["next_open"]["date"] == "2026-11-30"  # Monday
 
@@ -196,7 +197,7 @@ def test_holiday_refuses_and_names_next_working_day(app):
 def test_inactive_field_refuses(office):
     office.f1.active = False
     office.f1.save()
-    with pytest.raises(ticketing.OfficeClosed) as err:
+    with pytest.raises(errors.OfficeClosed) as err:
         make_ticket(office.f1, now=at(0))
     assert err.value.code == "field_closed"
 
@@ -259,7 +260,7 @@ def test_same_client_ref_from_same_kiosk_returns_the_same_ticket(office):
 
 def test_priority_must_be_a_known_category(office):
     make_priority(office.office, code="mang_thai", name="Phụ nữ mang thai")
-    with pytest.raises(ticketing.Invalid):
+    with pytest.raises(errors.Invalid):
         make_ticket(office.f1, priority="vip", now=at(0))
     assert make_ticket(office.f1, priority="mang_thai", now=at(1)).priority_id is not None
 
@@ -274,5 +275,5 @@ def test_counter_of_another_office_serves_nothing_here(office):
     other_office = make_office()
     other = make_counter(other_office, [office.f1])
     make_ticket(office.f1, now=at(0))
-    with pytest.raises(ticketing.QueueEmpty):
+    with pytest.raises(errors.QueueEmpty):
         ticketing.call_next(other.id, now=at(1))

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+import errors
 import models
 import ticketing
 from models import Rating, Ticket, TicketEvent
@@ -84,7 +85,7 @@ def test_concurrent_call_next_calls_each_ticket_once(office):
         while True:
             try:
                 change = ticketing.call_next(counters[i])
-            except ticketing.QueueEmpty:
+            except errors.QueueEmpty:
                 return
             ticketing.finish(change.ticket.id)
             with lock:

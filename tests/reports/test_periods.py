@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-import ticketing
+import errors
 from conftest import make_ticket
 from models import Office
 from reports import compute
@@ -56,7 +56,7 @@ def test_period_from_query_arguments(args, start, end):
     {"period": "range", "from": "2025-01-01", "to": "2026-11-01"},  # longer than a year
 ])
 def test_bad_periods_are_refused_with_a_message(args):
-    with pytest.raises(ticketing.Invalid) as refused:
+    with pytest.raises(errors.Invalid) as refused:
         compute.period_from_args(args, TODAY)
     assert refused.value.status == 422 and refused.value.message
 
