@@ -104,10 +104,11 @@ def printer_alert(status: dict) -> tuple[str, str, str]:
 
 
 def public_base_url(app) -> str:
-    """Base of the phone status URL printed in QR codes: the setting, else what kiosks used."""
-    return (app.config.get("PUBLIC_BASE_URL") or app.config.get("SEEN_BASE_URL")
-            or f"http://{app.config['HOST'] if app.config['HOST'] not in ('0.0.0.0', '::') else '127.0.0.1'}"
-               f":{app.config['PORT']}").rstrip("/")
+    """Base of QR codes and pairing links: the setting or the first-run setup's choice, else this machine's
+    LAN address; never a request's Host header (the first kiosk request used to set it: issue 13 row 9)."""
+    import firstrun
+
+    return firstrun.setup_base_url(app)
 
 
 def ticket_print_data(app, job):

@@ -443,8 +443,11 @@ def make_database(url: str):
             path = url[len("sqlite:///") :]
         from playhouse.pool import PooledSqliteDatabase
 
+        import dbcheck
+
         # Pooled: closing the last connection to a WAL database checkpoints and deletes the WAL,
         # which cost more than the rest of a request; a pool keeps connections open for reuse.
+        # Pragmas: WAL with synchronous=FULL on every connection (dbcheck.SQLITE_PRAGMAS: durable commits).
         return PooledSqliteDatabase(
             path,
             max_connections=64,
@@ -452,13 +455,7 @@ def make_database(url: str):
             autoconnect=False,
             check_same_thread=False,
             timeout=30,
-            pragmas={
-                "journal_mode": "wal",
-                "busy_timeout": 30000,
-                "foreign_keys": 1,
-                "synchronous": "normal",
-                "cache_size": -16000,
-            },
+            pragmas=dict(dbcheck.SQLITE_PRAGMAS),
         )
     if parsed.scheme in ("postgres", "postgresql"):
         from playhouse.pool import PooledPostgresqlDatabase

@@ -1,8 +1,10 @@
 """Server room: configuration, the app factory, CLI commands; ``python server.py`` serves.
 
 ``python server.py`` runs the eventlet server (seeding the demo office on an empty database
-unless ``--no-demo``); ``python server.py <command>`` runs a CLI command (init-db,
-create-admin, seed-demo, backup, print-test), the same as ``flask --app server <command>``.
+unless ``--no-demo``; without it an empty database opens the first-run setup page, guarded by a
+one-time code printed at start); ``python server.py <command>`` runs a CLI command (init-db,
+create-admin, seed-demo, backup, restore, check-db, print-test), the same as
+``flask --app server <command>``.
 """
 
 import os
@@ -13,8 +15,9 @@ import sys
 if __name__ == "__main__" and os.environ.get("ASYNC_MODE", "eventlet") == "eventlet":
     import warnings
 
-    # eventlet is the mandated server; its deprecation notice is not news to an office clerk.
-    warnings.filterwarnings("ignore", message=".*Eventlet is deprecated.*")
+    # eventlet is the mandated server; its deprecation notice is not news to an office clerk. (?s): the
+    # notice starts with a newline, which a plain ".*" never crossed, so it was printed on every start.
+    warnings.filterwarnings("ignore", message=r"(?s)\s*Eventlet is deprecated")
     import eventlet
 
     eventlet.monkey_patch()
@@ -36,6 +39,7 @@ from flask import Flask, g, jsonify, render_template, request  # noqa: E402
 from werkzeug.exceptions import HTTPException  # noqa: E402
 from werkzeug.routing import IntegerConverter  # noqa: E402
 
+import dbcheck  # noqa: E402
 import errors  # noqa: E402
 import models  # noqa: E402
 import realtime  # noqa: E402
@@ -43,7 +47,7 @@ import security  # noqa: E402
 import ticketing  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent
-ROOMS = ("api", "kiosk", "display", "counter", "rating", "admin", "reports", "province")
+ROOMS = ("api", "kiosk", "display", "counter", "rating", "admin", "reports", "province", "firstrun", "system")
 log = logging.getLogger("motcua")
 
 
@@ -52,11 +56,28 @@ def _secret_key(instance_dir: pathlib.Path) -> str:
     path = instance_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    instance_dir.mkdir(parents=True, exist_ok=True)
+    instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    write_private(path, key)
     return key
+
+
+def write_private(path: pathlib.Path, text: str) -> None:
+    """Write a file readable by this user only, created so (never world-readable, even for a moment)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
+PUBLIC_BASE_URL_FILE = "public_base_url"
+
+
+def saved_public_base_url(instance_dir: pathlib.Path) -> str:
+    """The public base URL chosen in the first-run setup (INSTANCE_DIR/public_base_url), or ""."""
+    try:
+        return (pathlib.Path(instance_dir) / PUBLIC_BASE_URL_FILE).read_text().strip()
+    except OSError:
+        return ""
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -87,6 +108,8 @@ class Config:
         self.PRINTER_PROFILE = env.get("PRINTER_PROFILE", "default")
         self.PRINTER_TIMEOUT = float(env.get("PRINTER_TIMEOUT", "3"))
         self.PRINTER_POLL_S = float(env.get("PRINTER_POLL_S", "15"))
+        # QR codes and pairing links: this setting, else what the first-run setup saved (create_app reads
+        # it), else this machine's LAN address; never a request's Host header (issue 13 row 9).
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")
         self.BACKGROUND_TASKS = env.get("BACKGROUND_TASKS", "1") == "1"
         # Background work runs in the one process holding this lock (leader.py): auto|postgres|redis|file|none.
@@ -99,6 +122,21 @@ class Config:
         self.MAX_CONNECTIONS = int(env.get("MAX_CONNECTIONS", "5000"))
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
+        # Half-open connections (issue 13 row 5): a new connection has HEADER_TIMEOUT_S to send its request
+        # line and headers, an idle keep-alive one IDLE_TIMEOUT_S; one source address holds at most
+        # MAX_CONNECTIONS_PER_SOURCE (0 = half of MAX_CONNECTIONS) so it cannot take every slot.
+        self.HEADER_TIMEOUT_S = float(env.get("HEADER_TIMEOUT_S", "10"))
+        self.IDLE_TIMEOUT_S = float(env.get("IDLE_TIMEOUT_S", "75"))
+        self.MAX_CONNECTIONS_PER_SOURCE = int(env.get("MAX_CONNECTIONS_PER_SOURCE", "0"))
+        # Daily online backups of a SQLite database by the server itself (backups.py).
+        self.BACKUP_ENABLED = env.get("BACKUP_ENABLED", "1") == "1"
+        self.BACKUP_TIME = env.get("BACKUP_TIME", "12:30")
+        self.BACKUP_DIR = env.get("BACKUP_DIR", "")  # empty: INSTANCE_DIR/backups
+        self.BACKUP_KEEP = int(env.get("BACKUP_KEEP", "14"))
+        # Monitoring: /api/health gives details to an admin session or "Authorization: Bearer <token>".
+        self.MONITOR_TOKEN = env.get("MONITOR_TOKEN", "")
+        # A screen whose clock differs from the server's by more than this is flagged on the status page.
+        self.CLOCK_SKEW_S = float(env.get("CLOCK_SKEW_S", "120"))
 
     def as_mapping(self) -> dict:
         """The settings as a Flask config mapping."""
@@ -119,8 +157,14 @@ def create_app(config=None) -> Flask:
     app.config.from_mapping(Config().as_mapping())
     if config:
         app.config.from_mapping(config)
+    instance_dir = pathlib.Path(app.config["INSTANCE_DIR"])
+    instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(pathlib.Path(app.config["INSTANCE_DIR"]))
+        app.config["SECRET_KEY"] = _secret_key(instance_dir)
+    # A PUBLIC_BASE_URL setting is fixed; without one, the first-run setup's choice is used.
+    app.config["PUBLIC_BASE_URL_FIXED"] = bool(app.config.get("PUBLIC_BASE_URL"))
+    if not app.config.get("PUBLIC_BASE_URL"):
+        app.config["PUBLIC_BASE_URL"] = saved_public_base_url(instance_dir)
     app.json.ensure_ascii = False
     # Ids beyond a 32-bit integer cannot exist; refusing them in routing keeps them away from
     # the database driver (SQLite raises OverflowError on 64-bit overflow).
@@ -175,6 +219,9 @@ def _init_request_hooks(app: Flask) -> None:
     def _headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # No page of ours may be framed by another site (clickjacking the admin pages: issue 13 row 11).
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
         return response
 
 
@@ -244,7 +291,7 @@ def prepare_database(app: Flask, demo: bool) -> list[str]:
 
 
 def _init_cli(app: Flask) -> None:
-    """CLI: init-db, create-admin, seed-demo, backup."""
+    """CLI: init-db, create-admin, seed-demo, backup, restore, check-db, print-test."""
 
     @app.cli.command("init-db")
     def init_db():
@@ -253,20 +300,31 @@ def _init_cli(app: Flask) -> None:
         click.echo(f"Database ready: {app.config['DATABASE_URL']}")
 
     @app.cli.command("create-admin")
-    @click.option("--username", prompt=True)
-    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-    @click.option("--office-name", default="")
-    def create_admin(username, password, office_name):
-        """Create an administrator (and an office if none exists)."""
+    @click.option("--username", prompt="Tên đăng nhập / username")
+    @click.option("--password", prompt="Mật khẩu / password", hide_input=True, confirmation_prompt=True)
+    @click.option("--full-name", default="", help="Họ và tên / full name (default: the username)")
+    @click.option("--office-name", default="", help="Tên đơn vị, when the database has no office yet")
+    def create_admin(username, password, full_name, office_name):
+        """Create an administrator (and an office if none exists), with the admin page's password rule."""
+        import re
+
+        import passwords
+
+        username = username.strip().lower()
+        if not re.fullmatch(r"[a-z0-9._-]{3,64}", username):
+            raise click.ClickException("Tên đăng nhập gồm 3-64 chữ thường không dấu, số, dấu chấm, - hoặc _.")
+        problem = passwords.problem(password)
+        if problem:
+            raise click.ClickException(problem)
         models.create_tables()
         with models.connection(), models.db.atomic():
             office = models.Office.select().first()
             if office is None:
-                office = models.Office.create(name=office_name or "Trung tâm Phục vụ hành chính công xã")
+                office = models.Office.create(name=office_name.strip() or "Trung tâm Phục vụ hành chính công xã")
             if models.User.select().where(models.User.username == username).exists():
-                raise click.ClickException(f"User {username!r} already exists")
+                raise click.ClickException(f"Tên đăng nhập {username!r} đã có / user {username!r} already exists")
             models.User.create(
-                office=office, username=username, full_name=username, role="admin",
+                office=office, username=username, full_name=full_name.strip() or username, role="admin",
                 password_hash=security.hash_password(password),
             )
         click.echo(f"Admin {username} created for office {office.name}")
@@ -307,34 +365,88 @@ def _init_cli(app: Flask) -> None:
     @app.cli.command("backup")
     @click.argument("target", type=click.Path(dir_okay=False))
     def backup(target):
-        """Online backup of the SQLite database to TARGET (safe while serving)."""
-        if not models.is_sqlite():
-            raise click.ClickException("backup is for SQLite; use pg_dump for PostgreSQL.")
-        import sqlite3
+        """Online backup of the SQLite database to TARGET (safe while serving), then verified."""
+        import backups
 
-        with models.connection():
-            source = models.db.connection()
-            dest = sqlite3.connect(target)
-            with dest:
-                source.backup(dest)
-            dest.close()
-        click.echo(f"Backup written to {target}")
+        source = dbcheck.sqlite_path(app.config["DATABASE_URL"])
+        if source is None:
+            raise click.ClickException("backup is for SQLite; use pg_dump for PostgreSQL (docs/DEPLOY.md).")
+        target = pathlib.Path(target)
+        if target.exists():
+            raise click.ClickException(f"{target} already exists; choose a new file name.")
+        models.create_tables()
+        backups.copy_database(source, target)
+        problems = dbcheck.integrity(target, full=True)
+        if problems:
+            raise click.ClickException(f"The backup failed its integrity check: {problems[:3]}")
+        click.echo(f"Backup written to {target} ({target.stat().st_size} bytes, integrity ok)")
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(dir_okay=False))
+    def restore(source):
+        """Replace the SQLite database with backup SOURCE (server stopped); the old files are kept aside."""
+        import backups
+
+        try:
+            aside = backups.restore(app.config, source)
+        except backups.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Đã khôi phục / restored {source} -> {dbcheck.sqlite_path(app.config['DATABASE_URL'])}")
+        click.echo(f"Cơ sở dữ liệu cũ được giữ ở / the replaced database is kept in {aside}")
+
+    @app.cli.command("check-db")
+    def check_db():
+        """Run SQLite's full integrity check on the database (what start-up runs quickly)."""
+        try:
+            dbcheck.check(app.config["DATABASE_URL"], full=True)
+        except dbcheck.DatabaseDamaged as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Database ok: {app.config['DATABASE_URL']}")
+
+
+def startup_text(app: Flask) -> str:
+    """What start-up prints: where the screens are, the LAN URL, and the first-run setup code if any."""
+    import demo as demo_module
+    import firstrun
+
+    lines = [demo_module.screen_urls(app.config, pathlib.Path(app.config["INSTANCE_DIR"]))]
+    code = firstrun.startup_code(app)
+    if code:
+        base = firstrun.setup_base_url(app)
+        lines.append(f"Thiết lập lần đầu / first-run setup: mở {base}/setup và nhập mã {code}")
+        lines.append(f"  (mã dùng một lần, chỉ in ở đây / one-time code, printed only here and in "
+                     f"{pathlib.Path(app.config['INSTANCE_DIR']) / firstrun.CODE_FILE})")
+    if app.config.get("PUBLIC_BASE_URL"):
+        lines.append(f"Mã QR trỏ tới / QR codes point to: {app.config['PUBLIC_BASE_URL']}")
+    return "\n".join(lines)
 
 
 def serve(argv: list[str]) -> None:
-    """Run the real server: schema, optional demo, background tasks, eventlet Socket.IO."""
-    import demo as demo_module
+    """Run the real server: integrity check, schema, optional demo, background tasks, eventlet Socket.IO."""
+    import backups
+    import httpguard
 
     demo = "--no-demo" not in argv
     app = create_app()
+    try:
+        dbcheck.check(app.config["DATABASE_URL"])
+    except dbcheck.DatabaseDamaged as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(3)
+    # Held while serving: `server.py restore` refuses while any server process has it.
+    app.extensions["motcua_server_lock"] = backups.hold_server_lock(app.config["INSTANCE_DIR"])
     for note in prepare_database(app, demo):
         click.echo(note)
     if app.config["BACKGROUND_TASKS"]:
         import background
 
+        if backups.backup_loop not in background.TASKS:
+            background.task(backups.backup_loop)
         background.start(app)
-    click.echo(demo_module.screen_urls(app.config, pathlib.Path(app.config["INSTANCE_DIR"])))
-    extra = {"max_size": app.config["MAX_CONNECTIONS"]} if app.config["ASYNC_MODE"] == "eventlet" else {}
+    click.echo(startup_text(app))
+    extra = {}
+    if app.config["ASYNC_MODE"] == "eventlet":
+        extra = {"max_size": app.config["MAX_CONNECTIONS"], "protocol": httpguard.protocol_for(app.config)}
     # Everything loaded so far lives as long as the process: keep it out of the collector's
     # generations, so full collections under load scan only request garbage (shorter pauses).
     gc.collect()
@@ -344,8 +456,16 @@ def serve(argv: list[str]) -> None:
 
 def main(argv: list[str]) -> None:
     """``python server.py`` serves; ``python server.py <command>`` runs a CLI command."""
+    # Everything this process creates (instance folder, database, backups, keys) is private to its
+    # user: 0700 folders, 0600 files, created so rather than chmod'ed after (issue 13 row 11).
+    dbcheck.private_files()
     if argv and not argv[0].startswith("-"):
-        create_app().cli.main(args=argv, prog_name="python server.py")
+        from flask.cli import ScriptInfo
+
+        app = create_app()
+        # The commands need an app context; without a ScriptInfo that knows the app, Flask looked for
+        # one on its own and every command failed as typed ("Could not locate a Flask application").
+        app.cli.main(args=argv, prog_name="python server.py", obj=ScriptInfo(create_app=lambda: app))
     else:
         serve(argv)
 

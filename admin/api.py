@@ -23,9 +23,10 @@ def _after_change() -> None:
 
 
 def pair_url(token: str) -> str:
-    """The absolute pairing link a device opens once."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    return f"{base.rstrip('/')}/pair/{token}"
+    """The absolute pairing link a device opens once (base: background.public_base_url, never the Host header)."""
+    import background
+
+    return f"{background.public_base_url(current_app)}/pair/{token}"
 
 
 def _upload(name: str) -> bytes:
@@ -287,7 +288,7 @@ def list_devices():
 def post_device():
     """Create a kiosk, display or tablet; the answer carries its pairing link, once."""
     device, token = store.create_device(office_id(), g.user, json_body())
-    return jsonify({"device": store.device_dict(device), "pair_url": pair_url(token)}), 201
+    return jsonify(_pairing(device, token)), 201
 
 
 @bp.put("/api/admin/devices/<int:device_id>")
@@ -311,7 +312,16 @@ def revoke_device(device_id):
 def reissue_device(device_id):
     """Give a device a new pairing link (the old one stops working)."""
     device, token = store.reissue_device(office_id(), g.user, device_id)
-    return jsonify({"device": store.device_dict(device), "pair_url": pair_url(token)})
+    return jsonify(_pairing(device, token))
+
+
+def _pairing(device, token: str) -> dict:
+    """A device's pairing answer: its link and the link as a QR code drawn here (SVG), shown once."""
+    import qr
+
+    url = pair_url(token)
+    return {"device": store.device_dict(device), "pair_url": url,
+            "pair_qr_svg": qr.svg(url, "Mã QR ghép nối thiết bị")}
 
 
 # --------------------------------------------------------------------------- voice clips

@@ -732,14 +732,17 @@ def get_user(office_id, user_id) -> User:
 
 
 def _password(form: Form, required: bool) -> str | None:
-    """A new password: 8 to 200 characters."""
+    """A new password, by the one password rule (passwords.py), kept exactly as typed."""
+    import passwords
+
     password = form.data.get("password")
     if password is None or password == "":
         if required:
-            form.error("password", "Vui lòng nhập mật khẩu (ít nhất 8 ký tự).")
+            form.error("password", passwords.problem(password))
         return None
-    if not isinstance(password, str) or not 8 <= len(password) <= 200:
-        form.error("password", "Mật khẩu phải có từ 8 đến 200 ký tự.")
+    problem = passwords.problem(password)
+    if problem:
+        form.error("password", problem)
         return None
     return password
 

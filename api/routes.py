@@ -29,9 +29,10 @@ def _office_id() -> int:
 
 
 def status_url(ticket: Ticket) -> str:
-    """The citizen's phone page for a ticket (the QR code's content)."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    return f"{base.rstrip('/')}/t/{ticket.public_token}"
+    """The citizen's phone page for a ticket (the QR code's content): never from the request's Host header."""
+    import background
+
+    return f"{background.public_base_url(current_app)}/t/{ticket.public_token}"
 
 
 def ticket_status(ticket: Ticket, office=None, field=None, queue=None) -> dict:
@@ -69,10 +70,16 @@ def ticket_status(ticket: Ticket, office=None, field=None, queue=None) -> dict:
 
 
 @bp.post("/api/session")
+    import passwords
+
 def login():
     """Log in with username and password; sets the session cookie."""
     data = json_body()
-    user = security.login(str_value(data, "username", max_length=64), str_value(data, "password", max_length=200))
+    # The password as typed (passwords.py): stripping it here refused passwords the admin page set.
+    password = passwords.as_typed(data.get("password"))
+    if not password:
+        str_value(data, "password", max_length=passwords.MAX_LENGTH)  # the usual 422 for a missing/bad value
+    user = security.login(str_value(data, "username", max_length=64), password)
     return jsonify(_session_payload(user))
 
 
@@ -181,9 +188,6 @@ def issue():
         raise errors.Invalid("Trường “priority” phải là mã đối tượng ưu tiên.", fields={"priority": "string"})
     client_ref = data.get("client_ref")
     kiosk = g.device if g.device is not None and g.device.kind == "kiosk" else None
-    if kiosk is not None:
-        # What the kiosk calls this server is what a phone on the same LAN can reach (QR codes).
-        current_app.config.setdefault("SEEN_BASE_URL", request.host_url.rstrip("/"))
     change = ticketing.issue_ticket(
         _office_id(), field_id, priority=priority or None, kiosk=kiosk, client_ref=client_ref,
         print_ticket=kiosk is not None and current_app.config.get("PRINTER", "none") != "none",
@@ -375,11 +379,14 @@ def openapi():
 
 @bp.get("/api/health")
 def health():
-    """Liveness: the database answers."""
-    import background  # here: only health reports on it
+    """Liveness for anyone (the database answers); the system's details for an admin or the monitoring token."""
+    from system import routes as system_routes, status as system_status  # only health reports on them
 
     Ticket.select().limit(1).count()
-    return jsonify({"ok": True, "time": realtime.iso(utcnow()), "background": background.status()})
+    body = {"ok": True, "time": realtime.iso(utcnow())}
+    if system_routes.may_see_details():  # no PID, lock or paths for the anonymous (issue 13 row 12)
+        body.update(system_status.health(current_app.config))
+    return jsonify(body)
 
 
 DEVICE_HOME = {"kiosk": "/kiosk", "display": "/display", "tablet": "/rating"}

@@ -264,12 +264,8 @@
     document.getElementById("pair-url").textContent = body.pair_url;
     var box = document.getElementById("pair-qr");
     box.innerHTML = "";
-    if (window.qrcode) {
-      var qr = window.qrcode(0, "M");
-      qr.addData(body.pair_url);
-      qr.make();
-      box.innerHTML = qr.createSvgTag({ cellSize: 6, margin: 4, scalable: true, alt: "Mã QR ghép nối" });
-    }
+    // Drawn by the server (qr.py, the pinned qrcode package): nothing to load in the browser.
+    if (body.pair_qr_svg) { box.innerHTML = body.pair_qr_svg; }
     document.getElementById("pair-copied").textContent = "";
     dialog.showModal();
     document.getElementById("pair-copy").focus();

@@ -39,6 +39,14 @@ ROUTES = [
     ("GET", "/kiosk/logo",                                  "401 404 404 404 404 404 404 404 403"),
     ("GET", "/admin/logo",                                  "302 403 404 404 302 302 302 404 403"),
     ("GET", "/admin/login",                                 "200 200 200 200 200 200 200 200 200"),
+    # ---- first run and system status (golive): setup is gone once an office exists
+    ("GET", "/setup",                                       "302 302 302 302 302 302 302 302 302"),
+    ("POST", "/api/setup",                                  "403 403 403 403 403 403 403 403 403"),
+    ("POST", "/api/heartbeat",                              "401 403 403 403 200 200 200 403 403"),
+    ("GET", "/admin/system",                                "302 403 200 200 302 302 302 200 403"),
+    ("GET", "/api/admin/system",                            "401 403 200 200 403 403 403 200 403"),
+    ("POST", "/api/admin/system/backup",                    "401 403 403 201 403 403 403 201 403"),
+    ("GET", "/admin/system/backups/<name>",                 "401 403 403 404 403 403 403 404 403"),
     # ---- screens
     ("GET", "/kiosk",                                       "401 401 401 401 200 403 403 401 401"),
     ("GET", "/display",                                     "401 401 401 401 403 200 403 401 401"),
@@ -132,6 +140,8 @@ ROUTES = [
 # Plausible bodies, so that a caller who passes the check is not stopped by validation alone.
 BODIES = {
     ("POST", "/api/session"): {"username": "khong_co", "password": "sai-mat-khau"},
+    ("POST", "/api/setup"): {"code": "000-000-000", "name": "Đơn vị khác"},
+    ("POST", "/api/heartbeat"): {"clock_ms": 1767225600000},
     ("POST", "/api/tickets"): {"field": "{f1}"},
     ("POST", "/api/counters/<int:counter_id>/call"): {"ticket": "{waiting}"},
     ("POST", "/api/tickets/<int:ticket_id>/transfer"): {"counter": "{c2}", "note": "Chuyển quầy 2"},
@@ -186,7 +196,7 @@ def seed(office):
 
 def concrete(method, rule, ids):
     """A real URL for ``rule``: the office's own rows (spares for admin writes and deletes)."""
-    values = dict(ids, key="mot", filename="css/motcua.css", action=None)
+    values = dict(ids, key="mot", filename="css/motcua.css", action=None, name="motcua-20260101-000000.db")
     if rule.startswith("/api/counters/"):
         values["action"] = "pause" if "pause" in rule else None
     if rule == "/pair/<token>":
