@@ -12,7 +12,7 @@ from peewee import fn
 
 import ticketing
 from models import Office, Rating, Ticket, TicketEvent, User
-from rating import scale as rating_scale
+from rules import rating as scale_rules
 
 
 def _today_bounds(office: Office, now=None) -> tuple[dt.date, dt.datetime, dt.datetime]:
@@ -40,11 +40,11 @@ def _ratings(user: User, office: Office, start: dt.datetime, end: dt.datetime) -
     pending = len(rows) - shown
     rows = rows[:shown]
     current = office.rating_levels
-    per_level = {n: 0 for n in range(1, len(rating_scale.words(current)) + 1)}
+    per_level = dict.fromkeys(range(1, current + 1), 0)
     total = satisfied = 0
     for scale, level in rows:
         total += 1
-        satisfied += level >= rating_scale.satisfied_min(scale)
+        satisfied += scale_rules.is_satisfied(level, scale)
         if scale == current and level in per_level:
             per_level[level] += 1
     return {
@@ -54,7 +54,7 @@ def _ratings(user: User, office: Office, start: dt.datetime, end: dt.datetime) -
         "satisfied": satisfied,
         "satisfied_pct": round(100 * satisfied / total) if total else None,
         "scale": current,
-        "levels": [dict(item, count=per_level[item["level"]]) for item in rating_scale.levels(current)],
+        "levels": [dict(item, count=per_level[item["level"]]) for item in scale_rules.levels(current)],
     }
 
 

@@ -15,28 +15,14 @@ from flask import abort, g, render_template, send_file
 import realtime
 import ticketing
 from models import Office, Ticket, VoiceClip, utcnow
+from rules import calendar
+from rules import rating as scale_rules
+from rules import speech
 
 from . import bp, voice
 
-# Labels of the rating levels, worst first, for the scales offices use (DOMAIN.md).
-RATING_LABELS = {
-    2: ["Không hài lòng", "Hài lòng"],
-    3: ["Không hài lòng", "Hài lòng", "Rất hài lòng"],
-    4: ["Không hài lòng", "Bình thường", "Hài lòng", "Rất hài lòng"],
-    5: ["Kém", "Trung bình", "Khá", "Tốt", "Rất tốt"],
-}
 _CLIP_KEY = re.compile(r"^[a-z0-9_]{1,64}$")
 _PUBLIC_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-
-
-def rating_labels(scale: int) -> list[str]:
-    """Labels of levels 1..scale, worst first (numbers for a scale nobody named)."""
-    return RATING_LABELS.get(scale) or [str(level) for level in range(1, scale + 1)]
-
-
-def low_rating_limit(scale: int) -> int:
-    """Highest level that counts as low and asks for reasons (3-level: 1; 5-level: 3)."""
-    return max(1, scale - 2)
 
 
 def _id_list(value) -> list[int] | None:
@@ -78,10 +64,12 @@ def board():
         "filter": display_filter(device),
         "voice": voice_overrides(office.id),
         "device": {"id": device.id, "name": device.name},
+        "weekdays": calendar.weekday_names(),
         "now_ms": _now_ms(),
     }
     notices = [line.strip() for line in (office.notices or "").splitlines() if line.strip()]
-    return render_template("display/board.html", config=config, office=office, notices=notices)
+    return render_template("display/board.html", config=config, office=office, notices=notices,
+                           phrases=speech.call_phrases(office.region))
 
 
 @bp.get("/voice/<int:office_id>/<key>")
@@ -121,14 +109,13 @@ def phone_status(token):
         return _phone_missing()
     office = ticketing.get_office(ticket.office_id)
     status = ticket_status(ticket)
-    scale = office.rating_levels
     config = {
         "token": token,
         "status": status,
         "rating": {
-            "scale": scale,
-            "labels": rating_labels(scale),
-            "low": low_rating_limit(scale),
+            "scale": office.rating_levels,
+            # Best first, each with its words and whether it asks for reasons (rules.rating).
+            "levels": scale_rules.levels(office.rating_levels),
             "reasons": list(office.rating_reasons or []),
             # The server refuses a rating this long after service ends; the page hides its form then.
             "window_s": office.rating_window_s,

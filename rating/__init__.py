@@ -1,5 +1,5 @@
-"""Rating room: the satisfaction tablet at ``/rating`` (paired to one counter), its scales, and
-the small API it adds (the ticket the tablet may rate now)."""
+"""Rating room: the satisfaction tablet at ``/rating`` (paired to one counter) and the small API
+it adds (the ticket the tablet may rate now). The scales themselves are ``rules.rating``."""
 
 from flask import Blueprint
 

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from flask import Response, g, jsonify, render_template
 
-import realtime
 import ticketing
 from api import openapi
 from models import Counter, User
+from rules import rating as scale_rules
 from security import require
 
 from . import bp
-from . import scale as rating_scale
 
 # Seconds: a rating screen nobody touches goes back to idle (the citizen walked away); the
 # reasons screen waits longer because typing a comment takes time; thanks stay briefly.
@@ -61,8 +60,8 @@ def tablet():
         "clerk_name": clerk.full_name if clerk else None,
         "levels": office.rating_levels,
         "reasons": office.rating_reasons,
-        "scales": {n: rating_scale.levels(n) for n in rating_scale.SCALES},
-        "low_max": {n: rating_scale.low_max(n) for n in rating_scale.SCALES},
+        # Every scale, so a rating asked on a scale changed since the page loaded still shows.
+        "scales": {n: scale_rules.levels(n) for n in scale_rules.SCALES},
         "timeouts": {"rating": RATING_TIMEOUT_S, "reasons": REASONS_TIMEOUT_S, "thanks": THANKS_S},
     }
     return render_template("rating/tablet.html", boot=boot, counter=counter, office=office,
@@ -106,10 +105,5 @@ def pending():
         return jsonify({"pending": None})
     office = ticketing.get_office(ticket.office_id)
     clerk = User.get_or_none(User.id == ticket.clerk_id) if ticket.clerk_id else None
-    elapsed = (ticketing.utcnow() - ticket.finished_at).total_seconds()
-    return jsonify({"pending": {
-        "ticket_id": ticket.id, "number": ticket.display_number, "counter_id": ticket.counter_id,
-        "clerk_name": clerk.full_name if clerk else None, "window_s": office.rating_window_s,
-        "remaining_s": max(0, int(office.rating_window_s - elapsed)), "levels": office.rating_levels,
-        "reasons": office.rating_reasons, "finished_at": realtime.iso(ticket.finished_at),
-    }})
+    return jsonify({"pending": scale_rules.rating_request(ticket, office, clerk.full_name if clerk else None,
+                                                          ticketing.utcnow())})

@@ -16,10 +16,10 @@ Definitions (what each figure means; docs and the page repeat them):
   even count) and 90th percentile by nearest rank (90% of citizens waited at most this long).
 * Hours: arrival time in the office's time zone (Asia/Ho_Chi_Minh). Weekdays: of the business day.
   Averages per hour / weekday divide by the number of days in the period that had arrivals.
-* Satisfaction: ratings of the period's tickets. Three groups as reported upward: the top level
-  is "Rất hài lòng"; levels above the middle of the scale are "Hài lòng"; the rest "Không hài
-  lòng". So 3 levels: 3 / 2 / 1; 4 levels: 4 / 3 / 1-2; 5 levels: 5 / 3-4 / 1-2 (the neutral
-  "Bình thường" is not a complaint). Rated share = rated served tickets / served tickets.
+* Satisfaction: ratings of the period's tickets, folded into the three groups reported upward
+  (Rất hài lòng / Hài lòng / Không hài lòng) by ``rules.rating``, which says which word each
+  level has and which group each word counts in; "satisfied" = not Không hài lòng. Rated share
+  = rated served tickets / served tickets.
 
 Counting is SQL aggregation (GROUP BY); medians and percentiles use one lean query of durations,
 sorted in Python per group.
@@ -38,17 +38,10 @@ from operator import itemgetter
 import models
 import ticketing
 from models import Counter, Field, Office, User, db
+from rules import calendar
+from rules import rating as scale_rules
 
 STATES = ("waiting", "called", "serving", "done", "no_show", "cancelled")
-GROUPS = ("very_satisfied", "satisfied", "dissatisfied")
-GROUP_LABELS = {"very_satisfied": "Rất hài lòng", "satisfied": "Hài lòng", "dissatisfied": "Không hài lòng"}
-LEVEL_LABELS = {
-    2: {1: "Không hài lòng", 2: "Hài lòng"},
-    3: {1: "Không hài lòng", 2: "Hài lòng", 3: "Rất hài lòng"},
-    4: {1: "Rất không hài lòng", 2: "Không hài lòng", 3: "Hài lòng", 4: "Rất hài lòng"},
-    5: {1: "Rất không hài lòng", 2: "Không hài lòng", 3: "Bình thường", 4: "Hài lòng", 5: "Rất hài lòng"},
-}
-WEEKDAYS = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "Thứ Sáu", 6: "Thứ Bảy", 7: "Chủ nhật"}
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 PERIOD_KINDS = {"day": "Ngày", "range": "Khoảng ngày", "month": "Tháng", "quarter": "Quý", "year": "Năm"}
 ARG_NAMES = {"year": "Năm", "quarter": "Quý", "month": "Tháng"}
@@ -250,20 +243,6 @@ def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def level_group(level: int, scale: int) -> str:
-    """Which of the three reported groups a level of a scale falls in (see module docstring)."""
-    if level >= scale:
-        return "very_satisfied"
-    if level > scale / 2:
-        return "satisfied"
-    return "dissatisfied"
-
-
-def level_label(level: int, scale: int) -> str:
-    """Vietnamese name of a level on a scale."""
-    return LEVEL_LABELS.get(scale, {}).get(level, f"Mức {level}/{scale}")
-
-
 # --------------------------------------------------------------------------- SQL helpers
 
 
@@ -325,6 +304,7 @@ class _Group:
     def figures(self) -> dict:
         """The row's figures as JSON."""
         rated = sum(self.ratings.values())
+        satisfied = sum(self.ratings[g] for g in scale_rules.SATISFIED_GROUPS)
         served = self.states["done"]
         return {
             "issued": self.issued,
@@ -340,7 +320,10 @@ class _Group:
             "service": duration_stats(self.services, presorted=True),
             "ratings": rated,
             "rated_share": share(rated, served),
-            "satisfaction": {g: {"count": self.ratings[g], "share": share(self.ratings[g], rated)} for g in GROUPS},
+            "satisfaction": {g: {"count": self.ratings[g], "share": share(self.ratings[g], rated)}
+                             for g in scale_rules.GROUPS},
+            "satisfied": satisfied,
+            "satisfied_share": share(satisfied, rated),
         }
 
 
@@ -512,7 +495,7 @@ def build_report(office: Office, period: Period, now: dt.datetime | None = None,
         "by_hour": [{"hour": h, "label": f"{h:02d}:00–{h + 1:02d}:00", "arrivals": hours[h],
                      "per_day": round(hours[h] / active_days, 1) if active_days else None}
                     for h in _hour_span(office, hours)],
-        "by_weekday": [{"weekday": w, "label": WEEKDAYS[w], "arrivals": weekdays.get(w, [0, 0])[0],
+        "by_weekday": [{"weekday": w, "label": calendar.weekday_name(w), "arrivals": weekdays.get(w, [0, 0])[0],
                         "days": weekdays.get(w, [0, 0])[1],
                         "per_day": round(weekdays[w][0] / weekdays[w][1], 1) if w in weekdays else None}
                        for w in range(1, 8) if w in weekdays or w in (office.working_days or [])],
@@ -586,7 +569,7 @@ def _satisfaction(office: Office, period: Period, names: dict, total: _Group, by
     )
     levels = Tally()
     for (clerk, counter, field, scale, level), count in Tally(map(itemgetter(0, 1, 2, 3, 4), rows)).items():
-        group = level_group(level, scale)
+        group = scale_rules.group(level, scale)
         levels[(scale, level)] += count
         total.ratings[group] += count
         by["field"][field].ratings[group] += count
@@ -605,7 +588,7 @@ def _satisfaction(office: Office, period: Period, names: dict, total: _Group, by
             chosen = []
         for reason in chosen if isinstance(chosen, list) else []:
             reasons[str(reason)] += times
-            if level_group(level, scale) == "dissatisfied":
+            if scale_rules.is_low(level, scale):
                 low_reasons[str(reason)] += times
 
     commented = sorted((r[6] for r in rows if r[6] is not None), reverse=True)
@@ -616,9 +599,11 @@ def _satisfaction(office: Office, period: Period, names: dict, total: _Group, by
         "served": served,
         "rated_share": share(rated, served),
         "scales": sorted({scale for scale, _level in levels}),
-        "groups": [{"key": g, "label": GROUP_LABELS[g], "count": total.ratings[g], "share": share(total.ratings[g], rated)}
-                   for g in GROUPS],
-        "levels": [{"scale": scale, "level": level, "label": level_label(level, scale), "group": level_group(level, scale),
+        "groups": [{"key": g, "label": scale_rules.GROUP_WORDS[g], "label_en": scale_rules.GROUP_WORDS_EN[g],
+                    "count": total.ratings[g], "share": share(total.ratings[g], rated)}
+                   for g in scale_rules.GROUPS],
+        "levels": [{"scale": scale, "level": level, "label": scale_rules.word(level, scale),
+                    "label_en": scale_rules.word_en(level, scale), "group": scale_rules.group(level, scale),
                     "count": levels[(scale, level)], "share": share(levels[(scale, level)], rated)}
                    for scale in sorted({s for s, _l in levels}) for level in range(scale, 0, -1)],
         "reasons": [{"reason": reason, "count": count, "dissatisfied": low_reasons[reason]}
@@ -644,8 +629,8 @@ def _comments(rating_ids: list[int], names: dict) -> list[dict]:
          "counter": (names["counter"].get(counter) or {}).get("name"),
          "clerk": (names["clerk"].get(clerk) or {}).get("name"),
          "field": (names["field"].get(field) or {}).get("name"),
-         "level": level, "scale": scale, "level_label": level_label(level, scale),
-         "group": level_group(level, scale), "comment": comment}
+         "level": level, "scale": scale, "level_label": scale_rules.word(level, scale),
+         "group": scale_rules.group(level, scale), "comment": comment}
         for day, number, counter, clerk, field, scale, level, comment, _id in rows
     ]
 
@@ -659,7 +644,6 @@ def today_figures(office: Office, now: dt.datetime | None = None) -> dict:
     day = ticketing.business_day(office, now)
     report = build_report(office, day_period(day), now=now, comments_limit=0)
     s, sat = report["summary"], report["satisfaction"]
-    groups = {g["key"]: g["count"] for g in sat["groups"]}
     # Who worked each counter last today: the monitor's fallback when the counter names no clerk.
     p, last_clerk = _p(), {}
     for counter, clerk in _rows(
@@ -681,7 +665,7 @@ def today_figures(office: Office, now: dt.datetime | None = None) -> dict:
         "in_service": s["in_service"],
         "wait": s["wait"],
         "ratings": sat["ratings"],
-        "satisfied_share": share(groups["very_satisfied"] + groups["satisfied"], sat["ratings"]),
+        "satisfied_share": s["satisfied_share"],
         "by_counter": {
             str(cid): {"served": counters.get(cid, {}).get("served", 0), "no_show": counters.get(cid, {}).get("no_show", 0),
                        "clerk": clerks.get(last_clerk.get(cid))}

@@ -16,6 +16,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from rules import rating as scale_rules
+
 from . import compute
 
 # Column kinds: how a raw value (seconds, fraction) is shown.
@@ -52,14 +54,18 @@ def _stats(values: dict) -> list:
 TREND_NAMES = {"day": ("Theo ngày", "ngày", "Ngày"), "week": ("Theo tuần", "tuần", "Tuần bắt đầu"),
                "month": ("Theo tháng", "tháng", "Tháng")}
 
-SATISFACTION_COLUMNS = [("Lượt đánh giá", INT), ("Tỷ lệ được đánh giá", PERCENT), ("Rất hài lòng", PERCENT),
-                        ("Hài lòng", PERCENT), ("Không hài lòng", PERCENT)]
+GROUP_WORDS = [scale_rules.GROUP_WORDS[g] for g in scale_rules.GROUPS]
+SATISFACTION_COLUMNS = [("Lượt đánh giá", INT), ("Tỷ lệ được đánh giá", PERCENT),
+                        *[(word, PERCENT) for word in GROUP_WORDS]]
+LOW_REASONS = ("Trong đó: " + scale_rules.GROUP_WORDS[scale_rules.DISSATISFIED], INT)
+# The upward report's per-clerk columns: count and share of each group.
+GROUP_COLUMNS = [column for word in GROUP_WORDS for column in ((f"{word} (lượt)", INT), (word, PERCENT))]
 
 
 def _satisfaction_cells(row: dict) -> list:
     """Ratings count, rated share and the three groups' shares of a row."""
     groups = row["satisfaction"]
-    return [row["ratings"], row["rated_share"]] + [groups[g]["share"] for g in compute.GROUPS]
+    return [row["ratings"], row["rated_share"]] + [groups[g]["share"] for g in scale_rules.GROUPS]
 
 
 def summary_rows(report: dict) -> list[tuple[str, object, str]]:
@@ -82,9 +88,7 @@ def summary_rows(report: dict) -> list[tuple[str, object, str]]:
         ("Thời gian phục vụ 90% (phút)", s["service"]["p90"], MINUTES),
         ("Số lượt đánh giá", sat["ratings"], INT),
         ("Tỷ lệ lượt phục vụ được đánh giá", sat["rated_share"], PERCENT),
-        ("Rất hài lòng", groups["very_satisfied"]["share"], PERCENT),
-        ("Hài lòng", groups["satisfied"]["share"], PERCENT),
-        ("Không hài lòng", groups["dissatisfied"]["share"], PERCENT),
+        *[(scale_rules.GROUP_WORDS[g], groups[g]["share"], PERCENT) for g in scale_rules.GROUPS],
     ]
 
 
@@ -123,15 +127,14 @@ def views(report: dict) -> list[View]:
              [[p["label"] if report["trend"]["unit"] == "month" else p["key"], p["issued"], p["served"]]
               for p in report["trend"]["points"]]),
         View("satisfaction", "Hài lòng", "Mức độ hài lòng theo cán bộ",
-             [("Cán bộ", TEXT), ("Số lượt đánh giá", INT), ("Rất hài lòng (lượt)", INT), ("Rất hài lòng", PERCENT),
-              ("Hài lòng (lượt)", INT), ("Hài lòng", PERCENT), ("Không hài lòng (lượt)", INT), ("Không hài lòng", PERCENT)],
+             [("Cán bộ", TEXT), ("Số lượt đánh giá", INT), *GROUP_COLUMNS],
              satisfaction_rows(report)),
         View("levels", "Mức đánh giá", "Số lượt theo từng mức đánh giá",
              [("Thang", INT), ("Mức", INT), ("Tên mức", TEXT), ("Nhóm báo cáo", TEXT), ("Số lượt", INT), ("Tỷ lệ", PERCENT)],
-             [[r["scale"], r["level"], r["label"], compute.GROUP_LABELS[r["group"]], r["count"], r["share"]]
+             [[r["scale"], r["level"], r["label"], scale_rules.GROUP_WORDS[r["group"]], r["count"], r["share"]]
               for r in sat["levels"]]),
         View("reasons", "Lý do", "Lý do đánh giá chưa tốt",
-             [("Lý do", TEXT), ("Số lượt chọn", INT), ("Trong đó: Không hài lòng", INT)],
+             [("Lý do", TEXT), ("Số lượt chọn", INT), LOW_REASONS],
              [[r["reason"], r["count"], r["dissatisfied"]] for r in sat["reasons"]]),
         View("comments", "Góp ý", "Góp ý của người dân",
              [("Ngày", DATE), ("Số thứ tự", TEXT), ("Lĩnh vực", TEXT), ("Quầy", TEXT), ("Cán bộ", TEXT),
@@ -146,10 +149,10 @@ def satisfaction_rows(report: dict) -> list[list]:
     """The upward report's table: the whole office, then each clerk with ratings."""
     sat = report["satisfaction"]
     groups = {g["key"]: g for g in sat["groups"]}
-    rows = [["Toàn đơn vị", sat["ratings"]] + [x for g in compute.GROUPS for x in (groups[g]["count"], groups[g]["share"])]]
+    rows = [["Toàn đơn vị", sat["ratings"]] + [x for g in scale_rules.GROUPS for x in (groups[g]["count"], groups[g]["share"])]]
     for clerk in report["by_clerk"]:
         if clerk["ratings"]:
-            rows.append([clerk["name"], clerk["ratings"]] + [x for g in compute.GROUPS for x in
+            rows.append([clerk["name"], clerk["ratings"]] + [x for g in scale_rules.GROUPS for x in
                                                              (clerk["satisfaction"][g]["count"], clerk["satisfaction"][g]["share"])])
     return rows
 
@@ -300,15 +303,14 @@ def satisfaction_sheet(ws, report: dict) -> None:
     ws["A11"] = "I. KẾT QUẢ CHUNG"
     ws["A11"].font = BOLD
     groups = {g["key"]: g for g in sat["groups"]}
-    overall = [[compute.GROUP_LABELS[g], groups[g]["count"], groups[g]["share"]] for g in compute.GROUPS]
+    overall = [[scale_rules.GROUP_WORDS[g], groups[g]["count"], groups[g]["share"]] for g in scale_rules.GROUPS]
     overall.append(["Tổng cộng", sat["ratings"], 1.0 if sat["ratings"] else None])
     row = _write_table(ws, 12, [("Mức độ hài lòng", TEXT), ("Số lượt", INT), ("Tỷ lệ", PERCENT)], overall)
     for col in (1, 2, 3):
         ws.cell(row=row - 1, column=col).font = BOLD
     row += 1
     ws.cell(row=row, column=1, value="II. KẾT QUẢ THEO CÁN BỘ TIẾP NHẬN").font = BOLD
-    columns = [("Cán bộ", TEXT), ("Số lượt đánh giá", INT), ("Rất hài lòng (lượt)", INT), ("Rất hài lòng", PERCENT),
-               ("Hài lòng (lượt)", INT), ("Hài lòng", PERCENT), ("Không hài lòng (lượt)", INT), ("Không hài lòng", PERCENT)]
+    columns = [("Cán bộ", TEXT), ("Số lượt đánh giá", INT), *GROUP_COLUMNS]
     clerks = satisfaction_rows(report)[1:]
     if clerks:
         row = _write_table(ws, row + 1, columns, clerks)
@@ -318,7 +320,7 @@ def satisfaction_sheet(ws, report: dict) -> None:
     row += 1
     ws.cell(row=row, column=1, value="III. LÝ DO CHƯA HÀI LÒNG").font = BOLD
     if sat["reasons"]:
-        row = _write_table(ws, row + 1, [("Lý do", TEXT), ("Số lượt chọn", INT), ("Trong đó: Không hài lòng", INT)],
+        row = _write_table(ws, row + 1, [("Lý do", TEXT), ("Số lượt chọn", INT), LOW_REASONS],
                            [[r["reason"], r["count"], r["dissatisfied"]] for r in sat["reasons"]])
     else:
         ws.cell(row=row + 1, column=1, value="Không có.")
@@ -344,9 +346,7 @@ def satisfaction_sheet(ws, report: dict) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-MAPPING_NOTE = ("thang 3 mức: 3 = Rất hài lòng, 2 = Hài lòng, 1 = Không hài lòng; thang 4 mức: 4 = Rất hài lòng, "
-                "3 = Hài lòng, 1-2 = Không hài lòng; thang 5 mức: 5 = Rất hài lòng, 3-4 = Hài lòng (mức 3 "
-                "\"Bình thường\" không phải phàn nàn), 1-2 = Không hài lòng.")
+MAPPING_NOTE = scale_rules.grouping_note()
 
 
 def satisfaction_title_lines(report: dict) -> list[str]:

@@ -14,6 +14,7 @@ from flask import Response, g, jsonify, render_template, request
 import ticketing
 from admin.access import office_id, page, reader
 from api import openapi
+from rules import rating as scale_rules
 
 from . import bp, compute, export
 
@@ -235,4 +236,4 @@ def vndate_filter(iso) -> str:
 @bp.context_processor
 def _reports_globals():
     """Values every reports template may use."""
-    return {"group_labels": compute.GROUP_LABELS, "groups": compute.GROUPS, "user": g.get("user")}
+    return {"group_labels": scale_rules.GROUP_WORDS, "groups": scale_rules.GROUPS, "user": g.get("user")}

@@ -206,17 +206,16 @@ def ticket_number_words(display_number: str, region="north") -> str:
     )
 
 
+def call_phrases(region="north") -> tuple[str, str]:
+    """The sentence's two fixed phrases, as a board lays them out around the two numbers."""
+    lead = clip_text(PHRASE_CALL, region)
+    return lead[0].upper() + lead[1:], clip_text(PHRASE_COUNTER, region)
+
+
 def _sentence(number_part, counter_part, region):
     """Build the call sentence around the two parts, capitalised as shown on screen."""
-    text = " ".join(
-        [
-            clip_text(PHRASE_CALL, region),
-            number_part,
-            clip_text(PHRASE_COUNTER, region),
-            counter_part,
-        ]
-    )
-    return text[0].upper() + text[1:]
+    lead, to_counter = call_phrases(region)
+    return " ".join([lead, number_part, to_counter, counter_part])
 
 
 def call_sentence(number, counter_number, region="north") -> str:

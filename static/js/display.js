@@ -19,7 +19,7 @@
   const CALLS_KEPT = 40;
   const PREVIOUS_SHOWN = 2; // earlier numbers listed under each counter's latest
   const RECENT_SHOWN = 6; // as many as fit are shown; the list is clipped from the oldest
-  const WEEKDAYS = ["Chủ Nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"];
+  const WEEKDAYS = config.weekdays; // Monday first, from the server (rules/calendar.py)
 
   const state = {
     office: config.office,
@@ -210,7 +210,7 @@
     year: "numeric", month: "2-digit", day: "2-digit", weekday: "short",
     hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
   });
-  const WEEKDAY_INDEX = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+  const WEEKDAY_INDEX = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
   const hourMinute = new Intl.DateTimeFormat("en-GB", {
     timeZone: state.office.timezone || "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
   });

@@ -35,6 +35,7 @@
   const alerts = { audio: null }; // the AudioContext a tap allowed
   let ratingDone = false;
   let ratingLevel = null;
+  let ratingLow = false; // the chosen level asks for reasons (the server's rule, on each button)
   let ratingTimer = null;
 
   // --------------------------------------------------------------------------- alerts
@@ -208,9 +209,10 @@
   form.querySelectorAll(".level").forEach((button) => {
     button.addEventListener("click", () => {
       ratingLevel = Number(button.dataset.level);
+      ratingLow = button.dataset.low === "1";
       form.querySelectorAll(".level").forEach((b) => b.setAttribute("aria-checked", String(b === button)));
       const reasons = $("reasons");
-      if (reasons) reasons.hidden = ratingLevel > config.rating.low;
+      if (reasons) reasons.hidden = !ratingLow;
       $("rating-submit").disabled = false;
     });
   });
@@ -218,8 +220,7 @@
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (ratingLevel === null) return;
-    const low = ratingLevel <= config.rating.low;
-    const reasons = low
+    const reasons = ratingLow
       ? Array.from(form.querySelectorAll('input[name="reason"]:checked')).map((i) => i.value)
       : [];
     const submit = $("rating-submit");

@@ -7,6 +7,7 @@
   var M = window.Motcua;
   var boot = JSON.parse(document.getElementById("rating-boot").textContent);
   var COLORS = {
+    2: ["#c62828", "#5b9e2d"],
     3: ["#c62828", "#5b9e2d", "#1b7f3b"],
     4: ["#c62828", "#e06c00", "#5b9e2d", "#1b7f3b"],
     5: ["#c62828", "#e06c00", "#d69e00", "#5b9e2d", "#1b7f3b"],
@@ -94,7 +95,7 @@
 
   // How much each level smiles, worst first: -1 = deep frown, 0 = flat (Bình thường), 1 = broad smile.
   // "Hài lòng" smiles too: it is a satisfied verdict, not a neutral one.
-  var MOODS = { 3: [-1, 0.6, 1], 4: [-1, -0.6, 0.6, 1], 5: [-1, -0.6, 0, 0.6, 1] };
+  var MOODS = { 2: [-1, 0.6], 3: [-1, 0.6, 1], 4: [-1, -0.6, 0.6, 1], 5: [-1, -0.6, 0, 0.6, 1] };
 
   function face(level, scale) {
     var mood = (MOODS[scale] || MOODS[5])[level - 1];
@@ -135,7 +136,10 @@
     timeout(Math.max(5, Math.min(boot.timeouts.rating, left || boot.timeouts.rating)));
   }
 
-  function lowMax(scale) { return boot.low_max[scale] || (scale <= 3 ? 1 : 2); }
+  // Whether a level asks for reasons is the server's rule (rules/rating.py), handed over per level.
+  function isLow(scale, level) {
+    return (boot.scales[scale] || boot.scales[3]).some(function (l) { return l.level === level && l.low; });
+  }
 
   $("faces").addEventListener("click", function (ev) {
     var button = ev.target.closest("[data-level]");
@@ -143,7 +147,7 @@
     var level = parseInt(button.dataset.level, 10);
     var scale = state.request.levels || boot.levels;
     state.level = level;
-    if (level <= lowMax(scale)) return showReasons(button.querySelector(".rt-face-word").textContent);
+    if (isLow(scale, level)) return showReasons(button.querySelector(".rt-face-word").textContent);
     submit("rate-error");
   });
 

@@ -7,7 +7,6 @@ import re
 from flask import url_for
 
 from conftest import make_device, make_office, make_ticket
-from display.routes import low_rating_limit, rating_labels
 from models import Device, Office, VoiceClip
 
 
@@ -102,7 +101,7 @@ def test_the_phone_page_shows_the_ticket(office, client):
     assert ">1002<" in html and "Tư pháp - Hộ tịch" in html
     config = page_config(response, "phone-config")
     assert (config["status"]["people_ahead"], config["status"]["state"]) == (1, "waiting")
-    assert config["rating"]["labels"] == ["Không hài lòng", "Hài lòng", "Rất hài lòng"]
+    assert [lv["label"] for lv in config["rating"]["levels"]] == ["Rất hài lòng", "Hài lòng", "Không hài lòng"]
 
 
 def test_the_phone_route_is_named_for_links(app, office):
@@ -115,11 +114,6 @@ def test_an_unknown_ticket_gets_a_friendly_404(client):
     response = client.get("/t/khongcososonaytrongheth0ng")
     assert response.status_code == 404
     assert "Không tìm thấy số thứ tự" in response.get_data(as_text=True)
-
-
-def test_rating_levels_and_when_reasons_are_asked():
-    assert rating_labels(5) == ["Kém", "Trung bình", "Khá", "Tốt", "Rất tốt"]
-    assert (low_rating_limit(3), low_rating_limit(5)) == (1, 3)
 
 
 def test_a_device_of_another_kind_never_sees_the_board(office, api):

@@ -1,5 +1,7 @@
 """Rating room: the tablet's API (POST /api/ratings, GET /api/ratings/pending), every refusal of
-the rating rules over HTTP, the tablet page and pairing instructions, the clerk's photo, scales."""
+the rating rules over HTTP, the tablet page and pairing instructions, the clerk's photo.
+
+The scales themselves are tested in tests/rules/test_rating.py."""
 
 import datetime as dt
 
@@ -7,7 +9,6 @@ import pytest
 
 from conftest import make_device, make_ticket
 from models import Counter, Office, Rating, Ticket, User
-from rating import scale
 
 
 def finished(office, api, field=None, clerk="canbo1", counter=None):
@@ -235,23 +236,3 @@ def test_photo_that_is_not_an_image_is_not_served(office, api):
     User.update(photo=b"<script>alert(1)</script>").where(User.id == office.clerk1.id).execute()
     api("canbo1").post(f"/api/counters/{office.c1.id}/open")
     assert api(device=office.tablet1_token).get("/rating/clerk-photo").status_code == 404
-
-
-# --------------------------------------------------------------------------- scales
-
-
-def test_three_level_scale_words_and_low_level():
-    assert [lv["label"] for lv in scale.levels(3)] == ["Rất hài lòng", "Hài lòng", "Không hài lòng"]
-    assert [lv["level"] for lv in scale.levels(3)] == [3, 2, 1]
-    assert [lv["low"] for lv in scale.levels(3)] == [False, False, True]
-
-
-def test_five_level_scale_asks_reasons_on_the_two_lowest():
-    assert [lv["label"] for lv in scale.levels(5)] == [
-        "Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng", "Rất không hài lòng"]
-    assert [n for n in range(1, 6) if scale.is_low(n, 5)] == [1, 2]
-    assert [n for n in range(1, 5) if scale.is_low(n, 4)] == [1, 2]
-
-
-def test_satisfied_means_hai_long_or_better():
-    assert (scale.satisfied_min(3), scale.satisfied_min(4), scale.satisfied_min(5)) == (2, 3, 4)

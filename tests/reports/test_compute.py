@@ -155,15 +155,6 @@ def test_percentile_is_nearest_rank():
     assert compute.median([1.0, 2.0, 3.0, 4.0]) == 2.5
 
 
-@pytest.mark.parametrize("scale, levels", [
-    (3, ["dissatisfied", "satisfied", "very_satisfied"]),
-    (4, ["dissatisfied", "dissatisfied", "satisfied", "very_satisfied"]),
-    (5, ["dissatisfied", "dissatisfied", "satisfied", "satisfied", "very_satisfied"]),
-])
-def test_levels_map_to_the_three_reported_groups(scale, levels):
-    assert [compute.level_group(level, scale) for level in range(1, scale + 1)] == levels
-
-
 def test_five_level_ratings_are_grouped_and_listed_per_level(office):
     Office.update(rating_levels=5).where(Office.id == office.office.id).execute()
     for i, level in enumerate([5, 4, 3, 2]):
