@@ -18,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 import models
 from models import Counter, Device, User, UserCounter, utcnow
 from errors import DomainError, Forbidden, Unauthorized
+from rules import access
 
 DEVICE_HEADER = "X-Device-Token"
 DEVICE_COOKIE = "motcua_device"
@@ -163,10 +164,10 @@ def logout() -> None:
 
 
 def can_use_counter(user: User | None, counter: Counter) -> bool:
-    """Admins and leaders of the office may; clerks only on counters assigned to them."""
+    """Who works at any counter of the office may (rules.access); the others only where assigned."""
     if user is None or user.office_id != counter.office_id:
         return False
-    if user.role in ("admin", "leader"):
+    if access.may(user, access.ANY_COUNTER):
         return True
     sql = models.prepared_sql(
         "user_counter_exists",

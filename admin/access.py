@@ -12,9 +12,7 @@ import functools
 from flask import g, redirect, request, url_for
 
 from errors import Forbidden, Unauthorized
-
-READ_ROLES = ("admin", "leader")
-WRITE_ROLES = ("admin",)
+from rules import access
 
 
 def office_id() -> int:
@@ -22,16 +20,16 @@ def office_id() -> int:
     return g.user.office_id
 
 
-def _check(roles) -> None:
-    """Raise unless a person of ``roles`` with an office is logged in."""
+def _check(ability) -> None:
+    """Raise unless a person with an office and ``ability`` (rules.access) is logged in."""
     user = g.get("user")
     if user is None:
         if g.get("device") is not None:
             raise Forbidden("Thiết bị không được vào khu vực quản trị.")
         raise Unauthorized("Vui lòng đăng nhập.")
-    if user.role not in READ_ROLES or user.office_id is None:
+    if not access.may(user, access.READ_ADMIN) or user.office_id is None:
         raise Forbidden("Tài khoản của bạn không có quyền vào khu vực quản trị.")
-    if user.role not in roles:
+    if not access.may(user, ability):
         raise Forbidden("Tài khoản lãnh đạo chỉ được xem, không được thay đổi thiết lập.")
 
 
@@ -40,7 +38,7 @@ def reader(view):
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        _check(READ_ROLES)
+        _check(access.READ_ADMIN)
         return view(*args, **kwargs)
 
     return wrapped
@@ -51,7 +49,7 @@ def writer(view):
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        _check(WRITE_ROLES)
+        _check(access.WRITE_ADMIN)
         return view(*args, **kwargs)
 
     return wrapped
@@ -64,7 +62,7 @@ def page(view):
     def wrapped(*args, **kwargs):
         if g.get("user") is None:
             return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
-        _check(READ_ROLES)
+        _check(access.READ_ADMIN)
         return view(*args, **kwargs)
 
     return wrapped

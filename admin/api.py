@@ -12,6 +12,8 @@ import realtime
 from api.openapi import register
 from api.validation import json_body
 from errors import Invalid
+from rules import access
+from rules import rating as scale_rules
 
 from . import auditlog, bp, store
 from .access import office_id, reader, writer
@@ -408,7 +410,7 @@ _SETTINGS = _obj(
     working_days=_INTS,
     holidays=_STRS,
     region={"enum": ["north", "south"]},
-    rating_levels={"enum": [3, 4, 5]},
+    rating_levels={"enum": list(scale_rules.SCALES)},
     rating_window_s=_I,
     rating_reasons=_STRS,
     phone_rating=_B,
@@ -436,12 +438,12 @@ _USER = _obj(
     ["username", "full_name", "role", "password"],
     username=_S,
     full_name=_S,
-    role={"enum": ["admin", "leader", "clerk"]},
+    role={"enum": list(access.OFFICE_ROLES)},
     password=_S,
     active=_B,
     counters=_INTS,
 )
-_DEVICE = _obj(["kind", "name"], kind={"enum": ["kiosk", "display", "tablet"]}, name=_S, counter_id=_I)
+_DEVICE = _obj(["kind", "name"], kind={"enum": list(access.OFFICE_DEVICES)}, name=_S, counter_id=_I)
 _FILE = {"description": "multipart/form-data upload"}
 AUDIT_HELP = (
     "Query (all optional, combined with AND): user=<username>; kind=<settings|logo|priority|field|procedure|"

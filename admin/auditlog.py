@@ -14,6 +14,7 @@ import unicodedata
 from models import AuditLog, Field, User
 from errors import Invalid
 from realtime import iso
+from rules import access, calendar
 from ticketing import day_start_utc, get_office
 
 from . import store
@@ -238,9 +239,9 @@ def namer(office_id: int):
     counters = {c.id: f"Quầy {c.number}" for c in store.counters(office_id)}
     by_key = {
         "kind": store.KIND_NAMES,
-        "role": store.ROLE_NAMES,
+        "role": access.ROLE_NAMES,
         "region": store.REGION_NAMES,
-        "working_days": store.WEEKDAYS,
+        "working_days": calendar.WEEKDAYS,
         "fields": fields,
         "counters": counters,
         "counter_id": counters,

@@ -11,6 +11,8 @@ import realtime
 import ticketing
 from errors import Invalid, NotFound
 from models import CounterField, Field, Procedure, UserCounter, utcnow
+from rules import access, calendar
+from rules import rating as scale_rules
 from peewee import fn
 
 from . import auditlog, bp, store
@@ -42,10 +44,16 @@ def ago_text(office, value) -> str:
     return local_text(office, value)
 
 
+@bp.app_template_filter("role_name")
+def role_name_filter(role: str) -> str:
+    """A role's Vietnamese name, for the badge beside the logged-in person."""
+    return access.ROLE_NAMES.get(role, role)
+
+
 def _render(template: str, **context):
     """Render an admin page with what every page needs."""
     context.setdefault("office", _office())
-    return render_template(template, can_write=g.user.role == "admin", **context)
+    return render_template(template, can_write=access.may(g.user, access.WRITE_ADMIN), **context)
 
 
 # --------------------------------------------------------------------------- login
@@ -61,7 +69,7 @@ def _safe_next(target: str | None) -> str:
 @bp.get("/admin/login")
 def login():
     """The login page of the administration area."""
-    return render_template("admin/login.html", next_url=_safe_next(request.args.get("next")))
+    return render_template("admin/login.html", next_url=_safe_next(request.args.get("next")), roles=access.READ_ADMIN)
 
 
 # --------------------------------------------------------------------------- pages
@@ -77,7 +85,8 @@ def settings():
         office=office,
         settings=store.settings_dict(office),
         categories=[store.category_dict(c) for c in store.categories(office.id)],
-        weekdays=store.WEEKDAYS,
+        weekdays=calendar.WEEKDAYS,
+        rating_scales_options=[(n, f"{n} mức: " + ", ".join(reversed(scale_rules.words(n)))) for n in scale_rules.SCALES],
         regions=store.REGION_NAMES,
         icons=store.PRIORITY_ICONS,
         holidays_text="\n".join(_dmy(d) for d in office.holidays or []),
@@ -150,7 +159,7 @@ def counters():
     users = {u.id: u for u in store.users(oid)}
     for uc in UserCounter.select().where(UserCounter.user.in_(list(users))):
         user = users[uc.user_id]
-        if user.role == "clerk" and user.active:
+        if access.assigned_counters_only(user.role) and user.active:
             clerks.setdefault(uc.counter_id, []).append(user.full_name or user.username)
     rows = []
     for counter in store.counters(oid):
@@ -172,8 +181,10 @@ def users():
     for user in store.users(oid):
         data = store.user_dict(user)
         data["counter_numbers"] = sorted(numbers[c] for c in data["counters"] if c in numbers)
+        data["assigned_only"] = access.assigned_counters_only(user.role)
         rows.append(data)
-    return _render("admin/users.html", users=rows, counters=counters, roles=store.ROLE_NAMES, me=g.user.id)
+    return _render("admin/users.html", users=rows, counters=counters, roles=access.office_role_names(),
+                   assigned_role=access.COUNTER_ASSIGNED[0], me=g.user.id)
 
 
 @bp.get("/admin/devices")

@@ -33,6 +33,8 @@ from models import (
     write_transaction,
 )
 from realtime import iso
+from rules import access, calendar
+from rules import rating as scale_rules
 from rules.speech import CHIME, all_clip_keys, clip_text
 from ticketing import format_number, get_office
 
@@ -40,7 +42,6 @@ from .forms import Form
 
 LOGO_MAX_BYTES = 512 * 1024
 CLIP_MAX_BYTES = 1024 * 1024
-ROLE_NAMES = {"admin": "Quản trị viên", "leader": "Lãnh đạo", "clerk": "Cán bộ một cửa"}
 KIND_NAMES = {"kiosk": "Kiosk cấp số", "display": "Màn hình hiển thị", "tablet": "Máy đánh giá tại quầy"}
 REGION_NAMES = {"north": "Miền Bắc", "south": "Miền Nam"}
 PRIORITY_ICONS = {
@@ -51,7 +52,6 @@ PRIORITY_ICONS = {
     "merit": "Người có công",
     "child": "Bế trẻ nhỏ",
 }
-WEEKDAYS = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "Thứ Sáu", 6: "Thứ Bảy", 7: "Chủ nhật"}
 
 
 # --------------------------------------------------------------------------- audit
@@ -128,10 +128,10 @@ def _check_settings(data: dict, current: dict) -> dict:
     form.hhmm("lunch_end", "giờ làm việc lại buổi chiều")
     form.hhmm("close_time", "giờ đóng cửa")
     form.hhmm("cutoff_time", "giờ ngừng cấp số")
-    form.int_list("working_days", "ngày làm việc", allowed=set(WEEKDAYS), min_items=1)
+    form.int_list("working_days", "ngày làm việc", allowed=set(calendar.WEEKDAYS), min_items=1)
     form.dates("holidays", "ngày nghỉ lễ")
     form.choice("region", "giọng đọc", REGION_NAMES)
-    form.choice("rating_levels", "số mức đánh giá", {3: "3", 4: "4", 5: "5"})
+    form.choice("rating_levels", "số mức đánh giá", {n: str(n) for n in scale_rules.SCALES})
     form.integer("rating_window_s", "thời gian chờ đánh giá", 10, 600)
     form.lines("rating_reasons", "lý do chưa hài lòng", max_items=12, max_length=80, required=True)
     form.boolean("phone_rating", "đánh giá qua điện thoại")
@@ -718,9 +718,8 @@ def user_dict(u: User) -> dict:
 
 def users(office_id) -> list[User]:
     """The office's users: admins, leaders, then clerks, by name."""
-    order = {"admin": 0, "leader": 1, "clerk": 2}
     rows = list(User.select().where(User.office == office_id))
-    return sorted(rows, key=lambda u: (order.get(u.role, 9), u.username))
+    return sorted(rows, key=lambda u: (access.role_order(u.role), u.username))
 
 
 def get_user(office_id, user_id) -> User:
@@ -769,7 +768,7 @@ def _check_user(office_id, actor, data, existing: User | None) -> dict:
     else:
         password = None
     form.text("full_name", "họ và tên", required=True, max_length=120)
-    role = form.choice("role", "vai trò", ROLE_NAMES)
+    role = form.choice("role", "vai trò", access.office_role_names())
     active = form.boolean("active", "đang hoạt động")
     form.int_list("counters", "quầy", allowed=_office_ids(Counter, office_id))
     if existing is not None and existing.id == actor.id:
@@ -798,7 +797,7 @@ def create_user(office_id, actor, data) -> User:
             values = _check_user(office_id, actor, data, None)
             counter_ids = values.pop("counters", [])
             user = User.create(office=office_id, **values)
-            _set_user_counters(user, counter_ids if user.role == "clerk" else [])
+            _set_user_counters(user, counter_ids if access.assigned_counters_only(user.role) else [])
             audit(office_id, actor, "user.create", f"Người dùng {user.username}", None, user_dict(user))
         return user
 
@@ -814,7 +813,7 @@ def update_user(office_id, actor, user_id, data) -> User:
             before = user_dict(user)
             values = _check_user(office_id, actor, data, user)
             role = values.get("role", user.role)
-            if role != "clerk":
+            if not access.assigned_counters_only(role):
                 values["counters"] = []
             old, new = _diff(before, values)
             if new:

@@ -10,14 +10,12 @@ import realtime
 import security
 import ticketing
 from models import Counter, Device, Field, Procedure, PriorityCategory, Rating, Ticket, utcnow
+from rules import access
 from security import require
 
 from . import bp
 from .openapi import openapi_document
 from .validation import int_value, json_body, str_value
-
-STAFF = ("admin", "leader", "clerk")
-CLERKS = ("admin", "leader", "clerk")
 
 
 def _office_id() -> int:
@@ -122,7 +120,7 @@ def _device_payload(device: Device) -> dict:
 
 
 @bp.get("/api/fields")
-@require(roles=STAFF, devices=("kiosk", "display", "tablet"))
+@require(roles=access.STAFF, devices=access.OFFICE_DEVICES)
 def list_fields():
     """Fields with people waiting and estimated wait, and whether tickets are issued now."""
     office = ticketing.get_office(_office_id())
@@ -130,7 +128,7 @@ def list_fields():
 
 
 @bp.get("/api/procedures")
-@require(roles=STAFF, devices=("kiosk", "display", "tablet"))
+@require(roles=access.STAFF, devices=access.OFFICE_DEVICES)
 def list_procedures():
     """The public listing: each field's procedures, documents, legal time and fee."""
     office_id = _office_id()
@@ -155,7 +153,7 @@ def list_procedures():
 
 
 @bp.get("/api/priority-categories")
-@require(roles=STAFF, devices=("kiosk",))
+@require(roles=access.STAFF, devices=("kiosk",))
 def list_priority_categories():
     """Priority categories a kiosk offers."""
     categories = (
@@ -168,7 +166,7 @@ def list_priority_categories():
 
 
 @bp.get("/api/snapshot")
-@require(roles=STAFF, devices=("kiosk", "display", "tablet"))
+@require(roles=access.STAFF, devices=access.OFFICE_DEVICES)
 def get_snapshot():
     """The whole live state of the office (what a socket client receives on connect)."""
     return jsonify(realtime.snapshot(_office_id()))
@@ -178,7 +176,7 @@ def get_snapshot():
 
 
 @bp.post("/api/tickets")
-@require(roles=STAFF, devices=("kiosk",))
+@require(roles=access.STAFF, devices=("kiosk",))
 def issue():
     """Issue a ticket for a field (kiosk, or staff on a citizen's behalf)."""
     data = json_body()
@@ -200,7 +198,7 @@ def issue():
 
 
 @bp.get("/api/tickets")
-@require(roles=STAFF)
+@require(roles=access.STAFF)
 def list_tickets():
     """Today's tickets of the office, optionally by state and field."""
     office = ticketing.get_office(_office_id())
@@ -216,7 +214,7 @@ def list_tickets():
 
 
 @bp.get("/api/tickets/<int:ticket_id>")
-@require(roles=STAFF)
+@require(roles=access.STAFF)
 def get_ticket(ticket_id):
     """One ticket of the office with its history."""
     ticket = ticketing.get_ticket(ticket_id, _office_id())
@@ -259,7 +257,7 @@ COUNTER_BOUND = ("recall", "start", "finish", "no-show")
 
 
 @bp.post("/api/tickets/<int:ticket_id>/<any(recall,start,finish,'no-show',cancel,reactivate):action>")
-@require(roles=CLERKS)
+@require(roles=access.STAFF)
 def ticket_action(ticket_id, action):
     """Recall, start, finish, no-show, cancel or reactivate a ticket."""
     office_id = _office_id()
@@ -272,7 +270,7 @@ def ticket_action(ticket_id, action):
 
 
 @bp.post("/api/tickets/<int:ticket_id>/transfer")
-@require(roles=CLERKS)
+@require(roles=access.STAFF)
 def transfer(ticket_id):
     """Transfer a ticket to another field and/or a named counter, keeping its place."""
     office_id = _office_id()
@@ -303,7 +301,7 @@ def _my_counter(counter_id) -> Counter:
 
 
 @bp.get("/api/counters")
-@require(roles=STAFF, devices=("kiosk", "display", "tablet"))
+@require(roles=access.STAFF, devices=access.OFFICE_DEVICES)
 def list_counters():
     """Counters of the office with state and current ticket."""
     counters = Counter.select().where(Counter.office == _office_id()).order_by(Counter.number)
@@ -311,7 +309,7 @@ def list_counters():
 
 
 @bp.post("/api/counters/<int:counter_id>/call-next")
-@require(roles=CLERKS)
+@require(roles=access.STAFF)
 def call_next(counter_id):
     """Call the next ticket for this counter (409 queue_empty when nobody waits)."""
     counter = _my_counter(counter_id)
@@ -321,7 +319,7 @@ def call_next(counter_id):
 
 
 @bp.post("/api/counters/<int:counter_id>/call")
-@require(roles=CLERKS)
+@require(roles=access.STAFF)
 def call_chosen(counter_id):
     """Call a chosen waiting ticket to this counter."""
     counter = _my_counter(counter_id)
@@ -332,7 +330,7 @@ def call_chosen(counter_id):
 
 
 @bp.post("/api/counters/<int:counter_id>/<any(pause,resume,open,close):action>")
-@require(roles=CLERKS)
+@require(roles=access.STAFF)
 def counter_state(counter_id, action):
     """Pause (with a reason), resume, open or close a counter."""
     counter = _my_counter(counter_id)

@@ -14,13 +14,11 @@ import security
 import ticketing
 from api import openapi
 from models import Counter
-from rating import scale as rating_scale
+from rules import access
 from security import require
 
 from . import bp
 from .figures import clerk_today
-
-STAFF = ("admin", "leader", "clerk")
 
 # The console's actions: (name, button text, shortcut shown, keys as KeyboardEvent.key values).
 # The page builds its buttons, its shortcut help and its key bindings from this one list.
@@ -55,12 +53,11 @@ def console():
         "counter/console.html",
         actions=[{"name": a, "label": label, "hint": hint, "keys": keys} for a, label, hint, keys in ACTIONS],
         pause_reasons=PAUSE_REASONS,
-        scales={n: rating_scale.levels(n) for n in rating_scale.SCALES},
     )
 
 
 @bp.get("/api/me/today")
-@require(roles=STAFF)
+@require(roles=access.STAFF)
 def my_today():
     """Today's figures of the logged-in person: served, average service time, ratings (aggregates)."""
     if g.user.office_id is None:
@@ -70,7 +67,7 @@ def my_today():
 
 
 @bp.post("/api/tickets/<int:ticket_id>/reprint")
-@require(roles=STAFF)
+@require(roles=access.STAFF)
 def reprint(ticket_id):
     """Queue one more print of a ticket (the print worker sends it to the printer)."""
     office_id = security.current_office_id()

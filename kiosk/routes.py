@@ -14,6 +14,7 @@ import realtime
 import security
 import ticketing
 from models import PriorityCategory
+from rules import access, calendar
 from security import require
 
 from . import bp
@@ -101,10 +102,7 @@ TEXTS = {
     "scroll_down": ("Xuống", "Down"),
     "not_specified": ("Chưa quy định", "Not specified"),
     "and": ("và", "and"),
-    "weekdays": (
-        ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"],
-        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    ),
+    "weekdays": (calendar.weekday_names("vi"), calendar.weekday_names("en")),
 }
 
 
@@ -153,7 +151,7 @@ def kiosk_page():
 
 
 @bp.get("/kiosk/logo")
-@require(roles=("admin", "leader", "clerk"), devices=("kiosk", "display", "tablet"))
+@require(roles=access.STAFF, devices=access.OFFICE_DEVICES)
 def kiosk_logo():
     """The office's logo image (404 when the office has none)."""
     office = ticketing.get_office(security.current_office_id())

@@ -1,8 +1,8 @@
 """Province room: today's aggregate figures of every office, for a province-level leader.
 
 Each office is counted on its own business day (office-local date). Satisfaction is the share
-of today's ratings above the middle of the scale (the same grouping the office reports use:
-"Hài lòng" and "Rất hài lòng" over all ratings).
+of today's ratings that count as satisfied by ``rules.rating`` (not in the Không hài lòng group),
+the same rule the office's own reports and the clerk's figures use.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import realtime
 import ticketing
 from api.openapi import register
 from models import Office, Rating, Ticket, utcnow
+from rules import access
+from rules import rating as scale_rules
 from security import require
 
 from . import bp
@@ -56,7 +58,7 @@ def office_figures(office: Office, now=None) -> dict:
         .where((Rating.office == office.id) & (Rating.created_at >= ticketing.day_start_utc(office, day)))
         .tuples()
     )
-    satisfied = sum(1 for level, scale in ratings if level > scale / 2)
+    satisfied = sum(1 for level, scale in ratings if scale_rules.is_satisfied(level, scale))
     return {
         "id": office.id, "code": office.code, "name": office.name, "day": day.isoformat(),
         "issued": sum(states.values()), "served": states.get("done", 0), "waiting": states.get("waiting", 0),
@@ -65,7 +67,7 @@ def office_figures(office: Office, now=None) -> dict:
 
 
 @bp.get("/api/province/summary")
-@require(roles=("province",))
+@require(roles=access.PROVINCE_VIEW)
 def summary():
     """Every office on this server with today's figures, and the province totals."""
     offices = [office_figures(o) for o in Office.select().order_by(Office.code, Office.name, Office.id)]
