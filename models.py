@@ -245,6 +245,14 @@ class PriorityCategory(BaseModel):
     class Meta:
         indexes = ((("office", "code"), True),)
 
+    @classmethod
+    def for_office(cls, office_id, active_only=False):
+        """Priority categories of an office in display order (the only query of them by office)."""
+        query = cls.select().where(cls.office == office_id)
+        if active_only:
+            query = query.where(cls.active == True)  # noqa: E712
+        return query.order_by(cls.sort_order, cls.id)
+
 
 class DailySequence(BaseModel):
     """Last number issued for a field on a business day; bumped with UPDATE ... RETURNING."""

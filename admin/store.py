@@ -280,11 +280,7 @@ def category_dict(c: PriorityCategory) -> dict:
 
 def categories(office_id) -> list[PriorityCategory]:
     """The office's priority categories in order."""
-    return list(
-        PriorityCategory.select()
-        .where(PriorityCategory.office == office_id)
-        .order_by(PriorityCategory.sort_order, PriorityCategory.id)
-    )
+    return list(PriorityCategory.for_office(office_id))
 
 
 def get_category(office_id, category_id) -> PriorityCategory:

@@ -156,13 +156,13 @@ def list_procedures():
 @require(roles=access.STAFF, devices=("kiosk",))
 def list_priority_categories():
     """Priority categories a kiosk offers."""
-    categories = (
-        PriorityCategory.select()
-        .where((PriorityCategory.office == _office_id()) & (PriorityCategory.active == True))  # noqa: E712
-        .order_by(PriorityCategory.sort_order, PriorityCategory.id)
-    )
-    return jsonify({"categories": [{"code": c.code, "name": c.name, "name_en": c.name_en, "icon": c.icon}
-                                   for c in categories]})
+    return jsonify({"categories": priority_categories(_office_id())})
+
+
+def priority_categories(office_id: int) -> list[dict]:
+    """The office's active priority categories as a kiosk offers them (the API and the kiosk page)."""
+    return [{"code": c.code, "name": c.name, "name_en": c.name_en, "icon": c.icon}
+            for c in PriorityCategory.for_office(office_id, active_only=True)]
 
 
 @bp.get("/api/snapshot")

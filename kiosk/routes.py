@@ -13,9 +13,9 @@ import errors
 import realtime
 import security
 import ticketing
-from models import PriorityCategory
 from rules import access, calendar
 from security import require
+from api.routes import priority_categories
 
 from . import bp
 
@@ -111,16 +111,6 @@ def texts_by_language() -> dict:
     return {lang: {key: pair[i] for key, pair in TEXTS.items()} for i, lang in enumerate(("vi", "en"))}
 
 
-def _categories(office_id: int) -> list[dict]:
-    """Active priority categories of the office, as /api/priority-categories gives them."""
-    query = (
-        PriorityCategory.select()
-        .where((PriorityCategory.office == office_id) & (PriorityCategory.active == True))  # noqa: E712
-        .order_by(PriorityCategory.sort_order, PriorityCategory.id)
-    )
-    return [{"code": c.code, "name": c.name, "name_en": c.name_en, "icon": c.icon} for c in query]
-
-
 def _unpaired(status: int, device=None):
     """The page telling staff how to pair this screen (or that it is paired as something else)."""
     admin_url = request.host_url.rstrip("/") + "/admin"
@@ -144,7 +134,7 @@ def kiosk_page():
         "printing": current_app.config.get("PRINTER", "none") != "none",
         "fields": realtime.fields_payload(office),
         "opening": ticketing.opening_state(office),
-        "categories": _categories(office.id),
+        "categories": priority_categories(office.id),
         "texts": texts_by_language(),
     }
     return render_template("kiosk/index.html", office=office, config=config)

@@ -141,3 +141,18 @@ def test_logo_of_an_unexpected_type_is_not_served(client, office):
     Office.update(logo=b"<script>alert(1)</script>", logo_type="text/html").where(
         Office.id == office.office.id).execute()
     assert paired(client, office.kiosk_token).get("/kiosk/logo").status_code == 404
+
+
+def test_page_and_api_offer_the_same_active_categories_in_order(client, office, api):
+    """One scope (PriorityCategory.for_office) serves the page and the API: order kept, inactive left out."""
+    from models import PriorityCategory
+    from tests.conftest import make_priority
+
+    make_priority(office.office, code="khuyet_tat", name="Người khuyết tật")
+    hidden = make_priority(office.office, code="mang_thai", name="Phụ nữ mang thai")
+    PriorityCategory.update(active=False).where(PriorityCategory.id == hidden.id).execute()
+    PriorityCategory.update(sort_order=-1).where(PriorityCategory.code == "khuyet_tat").execute()
+    config = page_config(paired(client, office.kiosk_token).get("/kiosk"))
+    served = api(device=office.kiosk_token).get("/api/priority-categories").get_json()["categories"]
+    assert [c["code"] for c in config["categories"]] == ["khuyet_tat", "cao_tuoi"]
+    assert served == config["categories"]
