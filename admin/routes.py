@@ -13,6 +13,7 @@ from errors import Invalid, NotFound
 from models import CounterField, Field, Procedure, UserCounter, utcnow
 from rules import access, calendar
 from rules import rating as scale_rules
+from rules import speech
 from peewee import fn
 
 from . import auditlog, bp, store
@@ -237,6 +238,7 @@ def voice():
         own_count=len(own),
         region_name=store.REGION_NAMES[office.region],
         max_kb=store.CLIP_MAX_BYTES // 1024,
+        phrases=speech.call_phrases(office.region),
     )
 
 
