@@ -85,6 +85,18 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
+class OfficeList:
+    """Rows an office lists in its own order (``office``, ``sort_order`` and ``active`` columns)."""
+
+    @classmethod
+    def for_office(cls, office_id, active_only=False):
+        """The office's rows in display order (sort_order, then id); only active ones if asked."""
+        query = cls.select().where(cls.office == office_id)
+        if active_only:
+            query = query.where(cls.active == True)  # noqa: E712
+        return query.order_by(cls.sort_order, cls.id)
+
+
 class Office(BaseModel):
     """An office (đơn vị): UBND xã / Trung tâm Phục vụ hành chính công, with its settings."""
 
@@ -125,7 +137,7 @@ class Office(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-class Field(BaseModel):
+class Field(OfficeList, BaseModel):
     """A field (lĩnh vực) of procedures; each has its own number range per day."""
 
     office = ForeignKeyField(Office, backref="fields", on_delete="CASCADE")
@@ -140,14 +152,6 @@ class Field(BaseModel):
 
     class Meta:
         indexes = ((("office", "code"), True),)
-
-    @classmethod
-    def for_office(cls, office_id, active_only=False):
-        """Fields of an office in display order."""
-        query = cls.select().where(cls.office == office_id)
-        if active_only:
-            query = query.where(cls.active == True)  # noqa: E712
-        return query.order_by(cls.sort_order, cls.id)
 
 
 class Procedure(BaseModel):
@@ -231,7 +235,7 @@ class Device(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-class PriorityCategory(BaseModel):
+class PriorityCategory(OfficeList, BaseModel):
     """A priority category (người cao tuổi, người khuyết tật, ...)."""
 
     office = ForeignKeyField(Office, backref="priority_categories", on_delete="CASCADE")
@@ -244,14 +248,6 @@ class PriorityCategory(BaseModel):
 
     class Meta:
         indexes = ((("office", "code"), True),)
-
-    @classmethod
-    def for_office(cls, office_id, active_only=False):
-        """Priority categories of an office in display order (the only query of them by office)."""
-        query = cls.select().where(cls.office == office_id)
-        if active_only:
-            query = query.where(cls.active == True)  # noqa: E712
-        return query.order_by(cls.sort_order, cls.id)
 
 
 class DailySequence(BaseModel):
