@@ -123,7 +123,10 @@ def take(config, now: dt.datetime | None = None) -> dict:
         prune(config)
     except Exception as exc:  # noqa: BLE001 - any failure is reported on the monitor, never kills the loop
         log.exception("Backup failed")
-        target.unlink(missing_ok=True)
+        try:
+            target.unlink(missing_ok=True)  # no half-written copy left to be mistaken for a backup
+        except OSError:
+            pass  # the folder itself is what failed
         result["message"] = f"Sao lưu thất bại / backup failed: {exc}"
     try:
         _record(config, result)

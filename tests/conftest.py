@@ -34,6 +34,9 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "mat-khau-thu-123"
 _PASSWORD_HASH = security.hash_password(PASSWORD)  # hashing is slow on purpose: do it once
 _seq = itertools.count(1)
+# Live servers accept this monitoring token: /api/health shows its details (background role, pid) only to it.
+MONITOR_TOKEN = "live-monitor-token"
+MONITOR_HEADERS = {"Authorization": f"Bearer {MONITOR_TOKEN}"}
 
 
 def need_service(name: str, reason: str):
@@ -332,7 +335,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ, DATABASE_URL=db_url, PORT=str(self.port), HOST="127.0.0.1",
                         INSTANCE_DIR=str(self.instance_dir), SECRET_KEY="live-secret", ASYNC_MODE="eventlet",
-                        PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING")
+                        PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING", MONITOR_TOKEN=MONITOR_TOKEN)
         self.env.update(env or {})
         self.proc = None
         self.log_path = self.instance_dir / f"server-{self.port}.log"

@@ -31,7 +31,9 @@ def test_default_limit_is_above_eventlets_1024():
 def test_connection_limit_is_applied(live_office, live_server_factory, limit, blocked):
     """With every slot taken, a request waits; with room left, it is answered at once."""
     url, _bag = live_office
-    srv = live_server_factory(db_url=url, env={"MAX_CONNECTIONS": str(limit), "BACKGROUND_TASKS": "0"})
+    # One source may take every slot here (the per-source cap is tested in tests/golive/test_httpguard.py).
+    srv = live_server_factory(db_url=url, env={"MAX_CONNECTIONS": str(limit), "BACKGROUND_TASKS": "0",
+                                               "MAX_CONNECTIONS_PER_SOURCE": str(limit)})
     held = _hold(srv.url, 6)
     try:
         try:

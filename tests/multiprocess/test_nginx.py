@@ -13,7 +13,7 @@ import pytest
 import requests
 import socketio
 
-from tests.conftest import ROOT, close_socket, free_port, need_service
+from tests.conftest import MONITOR_HEADERS, ROOT, close_socket, free_port, need_service
 
 pytestmark = pytest.mark.slow
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -122,7 +122,7 @@ def test_clients_fail_over_through_nginx_when_their_process_dies(nginx_front, sh
     url, a, b = nginx_front
     client, events = _client(sockets, url, shared_office.display_token, ["websocket"])
     _wait(events, "snapshot")
-    serving_pid = requests.get(url + "/api/health", timeout=5).json()["background"]["pid"]
+    serving_pid = requests.get(url + "/api/health", headers=MONITOR_HEADERS, timeout=5).json()["background"]["pid"]
     victim, survivor = (a, b) if a.proc.pid == serving_pid else (b, a)
     assert victim.proc.pid == serving_pid
     victim.stop(signal.SIGKILL)
@@ -130,4 +130,4 @@ def test_clients_fail_over_through_nginx_when_their_process_dies(nginx_front, sh
     seq = requests.get(survivor.url + "/api/snapshot", headers={"X-Device-Token": shared_office.display_token},
                        timeout=5).json()["seq"]
     assert snapshot["seq"] == seq
-    assert requests.get(url + "/api/health", timeout=5).json()["background"]["pid"] == survivor.proc.pid
+    assert requests.get(url + "/api/health", headers=MONITOR_HEADERS, timeout=5).json()["background"]["pid"] == survivor.proc.pid

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 import socketio
+from tests.conftest import MONITOR_HEADERS
 
 pytestmark = pytest.mark.slow
 
@@ -124,7 +125,8 @@ def _roles(*servers):
     roles = []
     for server in servers:
         try:
-            roles.append(requests.get(server.url + "/api/health", timeout=2).json()["background"]["role"])
+            roles.append(requests.get(server.url + "/api/health", headers=MONITOR_HEADERS,
+                                      timeout=2).json()["background"]["role"])
         except requests.RequestException:
             roles.append(None)
     return roles
