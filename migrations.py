@@ -1,6 +1,7 @@
 """Migrations room: versioned schema steps that work on SQLite and PostgreSQL.
 
-``models.create_tables()`` calls :func:`upgrade`. A fresh database gets every table at
+The server, the CLI and the tests call :func:`upgrade` (models knows nothing of this module, so
+the two do not import each other). A fresh database gets every table at
 ``models.SCHEMA_VERSION``. An existing one runs each step numbered above its recorded version,
 in order, inside one transaction and under a lock, so several server processes starting at the
 same moment upgrade once and a failed step leaves the database as it was (DDL is transactional
@@ -19,6 +20,7 @@ from peewee import CharField, fn
 from playhouse.migrate import SchemaMigrator, migrate
 
 import models
+import statements
 from models import ALL_MODELS, SCHEMA_VERSION, SchemaVersion, db
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,7 @@ def add_column(migrator: SchemaMigrator, table: str, name: str, field, sqlite_dd
     """
     if name in _columns(table):
         return
-    if models.is_sqlite():
+    if statements.is_sqlite():
         db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {sqlite_ddl}')
     else:
         migrate(migrator.add_column(table, name, field))
@@ -108,8 +110,8 @@ STEPS = [
 @contextlib.contextmanager
 def _upgrade_lock():
     """One transaction holding the upgrade lock: advisory lock on PostgreSQL, the write lock on SQLite."""
-    if models.is_sqlite():
-        with db.atomic("IMMEDIATE"):
+    if statements.is_sqlite():
+        with statements.write_transaction():
             yield
     else:
         with db.atomic():

@@ -22,10 +22,12 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     Model,
-    SqliteDatabase,
     TextField,
     BlobField,
 )
+
+import statements
+from statements import fetch_by_id, is_sqlite, write_transaction  # noqa: F401 - their home is statements
 
 db = DatabaseProxy()
 
@@ -196,9 +198,7 @@ class Counter(BaseModel):
 
     def field_ids(self):
         """Ids of the fields this counter serves."""
-        sql = prepared_sql("counter_field_ids", lambda: CounterField.select(CounterField.field).where(
-            CounterField.counter == 0).order_by(CounterField.id))
-        return [row[0] for row in db.execute_sql(sql, (self.id,)).fetchall()]
+        return [row[0] for row in statements.rows("counter_field_ids", counter_id=self.id)]
 
 
 class CounterField(BaseModel):
@@ -436,6 +436,7 @@ ALL_MODELS = [
     VoiceClip,
     SchemaVersion,
 ]
+statements.use(db, ALL_MODELS)
 
 
 def make_database(url: str):
@@ -480,18 +481,6 @@ def make_database(url: str):
     raise ValueError(f"Unsupported DATABASE_URL scheme: {parsed.scheme!r}")
 
 
-def is_sqlite() -> bool:
-    """True when the bound database is SQLite."""
-    return isinstance(db.obj, SqliteDatabase)
-
-
-def write_transaction():
-    """A write transaction: BEGIN IMMEDIATE on SQLite (take the write lock up front)."""
-    if is_sqlite():
-        return db.atomic("IMMEDIATE")
-    return db.atomic()
-
-
 @contextlib.contextmanager
 def connection():
     """Open a connection for this thread/greenlet if none is open; close only what we opened."""
@@ -511,9 +500,9 @@ _SQL_CACHE: dict = {}
 def prepared_sql(key, build) -> str:
     """SQL text of the query ``build()`` makes, built once per database kind.
 
-    For wide tables peewee spends several times longer writing a SELECT than SQLite spends
-    running it (0.34 ms vs 0.06 ms for an office row), and the hot paths ask the same few
-    questions on every request.
+    Kept only for the two reads security.py makes on every request (device by token, counter
+    assignment) until they move to named statements; new hot SQL goes to statements.py, where
+    parameters are bound by name instead of by position after stand-in values.
     """
     cache_key = (key, type(db.obj))
     sql = _SQL_CACHE.get(cache_key)
@@ -522,73 +511,12 @@ def prepared_sql(key, build) -> str:
     return sql
 
 
-def fetch_by_id(model, row_id):
-    """One row by primary key (or None), through a prepared SELECT of all its columns."""
-    sql = prepared_sql((model, "by_id"), lambda: model.select().where(model._meta.primary_key == 0))
-    return next(iter(model.raw(sql, row_id)), None)
-
-
-def insert_row(model, **values):
-    """INSERT one row through prepared SQL; returns the saved instance, as ``model.create`` would.
-
-    Defaults are filled by the model (as ``create`` does); the statement is written once per model,
-    set of columns and database kind. On the hot paths (a ticket and its audit event on every issue
-    and every transition) peewee spends longer writing an INSERT than the database runs it.
-    """
-    instance = model(**values)
-    data = instance.__data__
-    meta = model._meta
-    names = tuple(name for name in meta.sorted_field_names if name in data and name != meta.primary_key.name)
-    cache_key = (model, "insert", names, type(db.obj))
-    sql = _SQL_CACHE.get(cache_key)
-    if sql is None:
-        p = db.obj.param
-        columns = ", ".join(f'"{meta.fields[name].column_name}"' for name in names)
-        returning = "" if is_sqlite() else f' RETURNING "{meta.primary_key.column_name}"'
-        sql = _SQL_CACHE[cache_key] = (
-            f'INSERT INTO "{meta.table_name}" ({columns}) VALUES ({", ".join([p] * len(names))}){returning}'
-        )
-    cursor = db.execute_sql(sql, [meta.fields[name].db_value(data[name]) for name in names])
-    new_id = cursor.lastrowid if is_sqlite() else cursor.fetchone()[0]
-    data[meta.primary_key.name] = new_id
-    instance._dirty.clear()
-    return instance
-
-
-def update_row(instance, *names) -> None:
-    """UPDATE the named columns of a row from its instance, through prepared SQL (see insert_row)."""
-    model = type(instance)
-    meta = model._meta
-    cache_key = (model, "update", names, type(db.obj))
-    sql = _SQL_CACHE.get(cache_key)
-    if sql is None:
-        p = db.obj.param
-        sets = ", ".join(f'"{meta.fields[name].column_name}" = {p}' for name in names)
-        sql = _SQL_CACHE[cache_key] = f'UPDATE "{meta.table_name}" SET {sets} WHERE "{meta.primary_key.column_name}" = {p}'
-    data = instance.__data__
-    db.execute_sql(sql, [meta.fields[name].db_value(data.get(name)) for name in names] + [instance._pk])
-    instance._dirty.difference_update(names)
-
-
-def create_tables() -> None:
-    """Create the schema on an empty database, or upgrade an existing one (migrations.py)."""
-    import migrations  # imported here: migrations imports this module
-
-    migrations.upgrade()
-
-
 def bump_event_seq(office_id: int, count: int = 1) -> int:
     """Reserve ``count`` event sequence numbers for an office; returns the last one.
 
     One statement is its own atomic transaction; reading every row finishes it (an unfinished
     SQLite statement would keep holding the write lock).
     """
-    p = db.obj.param
-    sql = f"UPDATE office SET event_seq = event_seq + {p} WHERE id = {p} RETURNING event_seq"
-    if is_sqlite() and not db.in_transaction():
-        rows = db.execute_sql(sql, (count, office_id)).fetchall()
-    else:
-        with write_transaction():
-            rows = db.execute_sql(sql, (count, office_id)).fetchall()
+    rows = statements.rows_atomically("bump_event_seq", office_id=office_id, count=count)
     return rows[0][0] if rows else 0
 

@@ -41,6 +41,7 @@ from werkzeug.routing import IntegerConverter  # noqa: E402
 
 import dbcheck  # noqa: E402
 import errors  # noqa: E402
+import migrations  # noqa: E402
 import models  # noqa: E402
 import realtime  # noqa: E402
 import security  # noqa: E402
@@ -276,7 +277,7 @@ def prepare_database(app: Flask, demo: bool) -> list[str]:
     """Create/upgrade the schema; seed the demo office into an empty database. Returns notes."""
     import demo as demo_module
 
-    models.create_tables()
+    migrations.upgrade()
     notes = []
     with models.connection():
         empty = not models.Office.select().exists()
@@ -296,7 +297,7 @@ def _init_cli(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db():
         """Create or upgrade the database schema."""
-        models.create_tables()
+        migrations.upgrade()
         click.echo(f"Database ready: {app.config['DATABASE_URL']}")
 
     @app.cli.command("create-admin")
@@ -316,7 +317,7 @@ def _init_cli(app: Flask) -> None:
         problem = passwords.problem(password)
         if problem:
             raise click.ClickException(problem)
-        models.create_tables()
+        migrations.upgrade()
         with models.connection(), models.db.atomic():
             office = models.Office.select().first()
             if office is None:
@@ -334,7 +335,7 @@ def _init_cli(app: Flask) -> None:
         """Seed the demo office (refuses if offices already exist)."""
         import demo as demo_module
 
-        models.create_tables()
+        migrations.upgrade()
         with models.connection():
             if models.Office.select().exists():
                 raise click.ClickException("Database already has an office; demo not seeded.")
@@ -374,7 +375,7 @@ def _init_cli(app: Flask) -> None:
         target = pathlib.Path(target)
         if target.exists():
             raise click.ClickException(f"{target} already exists; choose a new file name.")
-        models.create_tables()
+        migrations.upgrade()
         backups.copy_database(source, target)
         problems = dbcheck.integrity(target, full=True)
         if problems:

@@ -39,6 +39,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+import migrations  # noqa: E402
+
 import models  # noqa: E402
 from conftest import PASSWORD, LiveServer, make_counter, make_device, make_field, make_office, make_user  # noqa: E402
 
@@ -84,7 +86,7 @@ def seed(db_url, counters, screens):
     """One office: four fields, ``counters`` counters serving every field, a clerk each, a kiosk,
     ``screens`` display devices. Returns what the replay needs."""
     models.db.initialize(models.make_database(db_url))
-    models.create_tables()
+    migrations.upgrade()
     with models.connection():
         office = make_office(name="UBND xã Bench")
         fields = [make_field(office, name=n, code=c, number_start=s) for n, c, s, _ in FIELDS]

@@ -124,12 +124,13 @@ def worker(url: str, token_file: str) -> None:
 
 def seed(db_url: str, clients: int, calls: int):
     """The standard test office, one display device per client, ``calls`` tickets waiting."""
+    import migrations
     import models
     import ticketing
     from conftest import make_device, seed_test_office
 
     models.db.initialize(models.make_database(db_url))
-    models.create_tables()
+    migrations.upgrade()
     with models.connection():
         bag = seed_test_office()
         tokens = [make_device(bag.office, "display")[1] for _ in range(clients)]

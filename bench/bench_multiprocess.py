@@ -119,6 +119,8 @@ def run(processes: int, clients: int, offices: int, tickets: int, calls: int, pg
     import psycopg2
     import requests
 
+    import migrations
+
     import models
     from tests.conftest import LiveServer
 
@@ -128,7 +130,7 @@ def run(processes: int, clients: int, offices: int, tickets: int, calls: int, pg
     admin.cursor().execute(f'CREATE DATABASE "{name}"')
     url = f"{pg_admin.rsplit('/', 1)[0]}/{name}"
     models.db.initialize(models.make_database(url))
-    models.create_tables()
+    migrations.upgrade()
     with models.connection():
         seeded = _seed(offices)
     models.db.obj.close_all()

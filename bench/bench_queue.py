@@ -34,6 +34,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+import migrations  # noqa: E402
+
 import models  # noqa: E402
 from conftest import PASSWORD, LiveServer, make_counter, make_device, make_field, make_office, make_user  # noqa: E402
 
@@ -47,7 +49,7 @@ def percentile(values, q):
 def seed(db_url, clients):
     """One office, two fields, one counter + clerk per client, one kiosk per client."""
     models.db.initialize(models.make_database(db_url))
-    models.create_tables()
+    migrations.upgrade()
     with models.connection():
         office = make_office()
         fields = [make_field(office, number_start=1001), make_field(office, number_start=2001)]

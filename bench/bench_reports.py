@@ -22,6 +22,8 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import migrations  # noqa: E402
+
 import models  # noqa: E402
 import security  # noqa: E402
 from models import Counter, CounterField, Field, Office, User, db  # noqa: E402
@@ -51,7 +53,7 @@ def generate(url: str, tickets: int, seed: int = 7) -> Office:
     tickets = min(tickets, MAX_TICKETS)
     rng = random.Random(seed)
     models.db.initialize(models.make_database(url))
-    models.create_tables()
+    migrations.upgrade()
     with models.connection():
         office = Office.create(name="Trung tâm Phục vụ hành chính công xã Bench", working_days=[1, 2, 3, 4, 5])
         fields = [Field.create(office=office, name=f"Lĩnh vực {i + 1}", code=f"F{i + 1}", number_start=1000 * (i + 1) + 1,
@@ -141,7 +143,7 @@ def generate(url: str, tickets: int, seed: int = 7) -> Office:
             cursor.executemany(
                 "INSERT INTO rating (ticket_id, office_id, field_id, counter_id, clerk_id, level, scale, reasons, "
                 "comment, source, device_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rating_rows)
-        models.create_tables()  # restores the dropped index
+        migrations.upgrade()  # restores the dropped index
         db.execute_sql("ANALYZE")
         print(f"generated {len(ticket_rows):,} tickets, {len(event_rows):,} events, {len(rating_rows):,} ratings "
               f"over {len(days)} working days of {YEAR}")

@@ -26,6 +26,8 @@ if str(ROOT) not in sys.path:
 
 from peewee import ForeignKeyField, sort_models
 
+import migrations
+
 import models
 
 
@@ -112,7 +114,7 @@ def move(source: str, target_url: str, office_ids=None) -> dict:
         src.close()
         dst.close()
         models.db.initialize(models.make_database(f"sqlite:///{copy_path}"))
-        models.create_tables()  # bring an older copy to the current schema
+        migrations.upgrade()  # bring an older copy to the current schema
         with models.connection():
             wanted = office_ids or [o.id for o in models.Office.select(models.Office.id).order_by(models.Office.id)]
             offices = [_rows_of_office(int(oid)) for oid in wanted]
@@ -121,7 +123,7 @@ def move(source: str, target_url: str, office_ids=None) -> dict:
         raise MoveRefused("Unknown office id in --office")
     target = models.make_database(target_url)
     models.db.initialize(target)
-    models.create_tables()
+    migrations.upgrade()
     report = {}
     with models.connection(), models.db.atomic():
         for data in offices:

@@ -20,6 +20,8 @@ import requests
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import migrations  # noqa: E402
+
 import models  # noqa: E402
 import security  # noqa: E402
 import server  # noqa: E402
@@ -151,7 +153,7 @@ def make_app(db_url, tmp_path, **overrides):
     }
     config.update(overrides)
     app = server.create_app(config)
-    models.create_tables()
+    migrations.upgrade()
     return app
 
 
@@ -402,7 +404,7 @@ def live_office(tmp_path):
     """Seed a fresh SQLite file with the standard test office (outside any app), for live servers."""
     url = f"sqlite:///{tmp_path / 'live.db'}"
     models.db.initialize(models.make_database(url))
-    models.create_tables()
+    migrations.upgrade()
     with models.connection():
         bag = seed_test_office()
     return url, bag

@@ -10,7 +10,7 @@ commit. The package is split by job; this module re-exports its public API:
 - lookups: ``get_office``, ``get_ticket``, ``get_counter``, ``get_field``,
   ``counter_active_ticket``
 - issuing: ``format_number``, ``issue_ticket``
-- calling: ``waiting_for_counter``, ``call_next``, ``call_ticket``
+- calling: ``call_next``, ``call_ticket``
 - transitions: ``STATE_LABELS``, ``recall``, ``start``, ``finish``, ``no_show``, ``cancel``,
   ``reactivate``, ``transfer``, ``reprint``, ``close_past_days``
 - counters: ``set_counter_state``
@@ -35,7 +35,7 @@ from errors import (
 )
 from models import utcnow
 
-from .calling import call_next, call_ticket, waiting_for_counter
+from .calling import call_next, call_ticket
 from .changes import Change
 from .clock import business_day, day_start_utc, local_now, office_tz, opening_state, to_local
 from .counters import set_counter_state
@@ -74,5 +74,5 @@ __all__ = [
     "get_field", "get_office", "get_ticket", "issue_ticket", "local_now", "no_show", "office_tz",
     "open_counters_by_field", "open_counters_for_field", "opening_state", "people_ahead", "ratable_ticket",
     "rate", "reactivate", "recall", "recent_service_seconds", "reprint", "set_counter_state", "start",
-    "to_local", "transfer", "utcnow", "waiting_counts", "waiting_for_counter",
+    "to_local", "transfer", "utcnow", "waiting_counts",
 ]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import models
+import statements
 from errors import InvalidState, QueueEmpty
-from models import Counter, CounterField, Office, Ticket, TicketEvent, db, utcnow, write_transaction
+from models import Counter, Office, Ticket, utcnow
+from statements import write_transaction
 
 from .changes import Change
 from .clock import business_day, day_start_utc
@@ -19,54 +20,19 @@ def _priority_streak_reached(counter: Counter, office: Office, day: dt.date) -> 
     ratio = office.priority_ratio
     if ratio <= 0:
         return True
-    sql = models.prepared_sql(
-        "recent_call_priorities",
-        lambda: TicketEvent.select(Ticket.priority)
-        .join(Ticket, on=(TicketEvent.ticket == Ticket.id))
-        .where((TicketEvent.counter == 0) & (TicketEvent.kind == "call") & (TicketEvent.at >= dt.datetime(2000, 1, 1)))
-        .order_by(TicketEvent.id.desc())
-        .limit(1),  # a parameter: the office's ratio
-    )
-    since = TicketEvent.at.db_value(day_start_utc(office, day))
-    flags = [row[0] is not None for row in db.execute_sql(sql, (counter.id, "call", since, ratio)).fetchall()]
-    return len(flags) == ratio and all(flags)
+    since = day_start_utc(office, day)
+    found = statements.rows("recent_call_priorities", counter_id=counter.id, since=since, limit=ratio)
+    return len(found) == ratio and all(priority_id is not None for (priority_id,) in found)
 
 
-def waiting_for_counter(counter: Counter, day: dt.date):
-    """Waiting tickets this counter may call: its fields, or transferred to it by name."""
-    field_ids = CounterField.select(CounterField.field).where(CounterField.counter == counter.id)
-    return Ticket.select().where(
-        (Ticket.office == counter.office_id)
-        & (Ticket.day == day)
-        & (Ticket.state == "waiting")
-        & (
-            ((Ticket.field.in_(field_ids)) & (Ticket.target_counter.is_null()))
-            | (Ticket.target_counter == counter.id)
-        )
-    )
-
-
-def _pick_next_query(kind: str, lock: bool):
-    """The oldest waiting ticket a counter may call: of any kind, only priority, or only ordinary.
-
-    Arrival order (then id) is the order of the ticket index on (office, day, state, arrival_at),
-    so the database walks the index and stops at the first match instead of sorting the list.
-    """
-    query = waiting_for_counter(Counter(id=0, office=0), dt.date(2000, 1, 1))
-    if kind == "priority":
-        query = query.where(Ticket.priority.is_null(False))
-    elif kind == "ordinary":
-        query = query.where(Ticket.priority.is_null())
-    query = query.order_by(Ticket.arrival_at, Ticket.id).limit(1)
-    return query.for_update("FOR UPDATE SKIP LOCKED") if lock else query
+# The statements that find the oldest waiting ticket a counter may call, by kind of ticket.
+PICK_NEXT = {"any": "pick_next_any", "priority": "pick_next_priority", "ordinary": "pick_next_ordinary"}
 
 
 def _oldest_waiting(counter: Counter, day: dt.date, kind: str) -> Ticket | None:
-    """The oldest waiting ticket of ``kind`` (any / priority / ordinary) for a counter."""
-    lock = not models.is_sqlite()
-    sql = models.prepared_sql(("pick_next", kind, lock), lambda: _pick_next_query(kind, lock))
-    params = (counter.office_id, Ticket.day.db_value(day), "waiting", counter.id, counter.id, 1)
-    return next(iter(Ticket.raw(sql, *params)), None)
+    """The oldest waiting ticket of ``kind`` (any / priority / ordinary) for a counter: of its
+    fields, or sent to it by name."""
+    return statements.one(PICK_NEXT[kind], office_id=counter.office_id, day=day, counter_id=counter.id)
 
 
 def _pick_next(counter: Counter, office: Office, day: dt.date) -> Ticket | None:
@@ -79,15 +45,9 @@ def _pick_next(counter: Counter, office: Office, day: dt.date) -> Ticket | None:
     return _oldest_waiting(counter, day, first) or _oldest_waiting(counter, day, "any")
 
 
-def _take(ticket: Ticket, counter: Counter, user, now) -> bool:
-    """Mark a waiting ticket called by a counter; False if someone else took it first."""
-    p = db.obj.param
-    sql = (
-        f'UPDATE "ticket" SET "state" = {p}, "counter_id" = {p}, "called_at" = {p}, "clerk_id" = {p}, '
-        f'"target_counter_id" = NULL WHERE "id" = {p} AND "state" = {p}'
-    )
-    params = ("called", counter.id, Ticket.called_at.db_value(now), id_of(user), ticket.id, "waiting")
-    return db.execute_sql(sql, params).rowcount == 1
+def _take(ticket: Ticket, counter: Counter, user, now) -> Ticket | None:
+    """Mark a waiting ticket called by a counter: the updated row, or None if another took it first."""
+    return statements.one("take_ticket", ticket_id=ticket.id, counter_id=counter.id, clerk_id=id_of(user), now=now)
 
 
 def _ensure_counter_ready(counter: Counter, now) -> bool:
@@ -101,7 +61,7 @@ def _ensure_counter_ready(counter: Counter, now) -> bool:
         )
     if counter.state != "open":
         counter.state, counter.pause_reason, counter.state_since = "open", "", now
-        models.update_row(counter, "state", "pause_reason", "state_since")
+        counter.save(only=[Counter.state, Counter.pause_reason, Counter.state_since])
         return True
     return False
 
@@ -118,9 +78,9 @@ def call_next(counter_id, user=None, now=None) -> Change:
             if ticket is None:
                 raise QueueEmpty("Không còn công dân nào đang chờ ở các lĩnh vực của quầy này.")
             reopened = _ensure_counter_ready(counter, now)
-            if not _take(ticket, counter, user, now):
+            ticket = _take(ticket, counter, user, now)
+            if ticket is None:
                 continue  # another counter won the race for this row; pick again
-            ticket = models.fetch_by_id(Ticket, ticket.id)
             record_event(ticket, "call", "waiting", now, counter=counter.id, user=id_of(user))
             return Change("called", office.id, ticket=ticket, counter=counter,
                           field_ids={ticket.field_id}, counter_state_changed=reopened, office=office)
@@ -136,9 +96,10 @@ def call_ticket(counter_id, ticket_id, user=None, now=None) -> Change:
         if ticket.state != "waiting":
             raise InvalidState(f"Số {ticket.display_number} không ở trạng thái chờ.")
         reopened = _ensure_counter_ready(counter, now)
-        if not _take(ticket, counter, user, now):
+        taken = _take(ticket, counter, user, now)
+        if taken is None:
             raise InvalidState(f"Số {ticket.display_number} vừa được quầy khác gọi.")
-        ticket = models.fetch_by_id(Ticket, ticket.id)
+        ticket = taken
         record_event(ticket, "call", "waiting", now, counter=counter.id, user=id_of(user), chosen=True)
     return Change("called", counter.office_id, ticket=ticket, counter=counter,
                   field_ids={ticket.field_id}, counter_state_changed=reopened)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import models
 from errors import Invalid, InvalidState
-from models import utcnow, write_transaction
+from models import utcnow
+from statements import write_transaction
 
 from .changes import Change
 from .lookups import counter_active_ticket, get_counter, id_of

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import models
-from models import Ticket, TicketEvent
+import statements
+from models import Ticket
 
 
 def record_event(ticket: Ticket, kind: str, from_state, now, counter=None, user=None, device=None, **detail):
     """Append one audit row for a ticket transition."""
-    models.insert_row(
-        TicketEvent,
-        ticket=ticket.id,
-        office=ticket.office_id,
+    statements.execute(
+        "insert_ticket_event",
+        ticket_id=ticket.id,
+        office_id=ticket.office_id,
         kind=kind,
         from_state=from_state,
         to_state=ticket.state,
-        counter=counter,
-        user=user,
-        device=device,
+        counter_id=counter,
+        user_id=user,
+        device_id=device,
         at=now,
         detail=detail,
     )

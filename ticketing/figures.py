@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from peewee import fn
-
-import models
+import statements
 from models import Counter, CounterField, Office, Ticket, db, utcnow
 
 from .clock import business_day
@@ -49,14 +47,7 @@ def recent_service_seconds(field_id: int, office: Office, now=None) -> float:
 
 def open_counters_by_field(office_id: int) -> dict[int, int]:
     """Number of open counters serving each field of an office (one query, on every event)."""
-    sql = models.prepared_sql(
-        "open_counters_by_field",
-        lambda: CounterField.select(CounterField.field, fn.COUNT(CounterField.id))
-        .join(Counter, on=(CounterField.counter == Counter.id))
-        .where((Counter.office == 0) & (Counter.state == "open"))
-        .group_by(CounterField.field),
-    )
-    return dict(db.execute_sql(sql, (office_id, "open")).fetchall())
+    return dict(statements.rows("open_counters_by_field", office_id=office_id))
 
 
 def open_counters_for_field(field_id: int) -> int:
@@ -74,44 +65,21 @@ def estimate_wait(ahead: int, service_s: float, open_counters: int) -> int:
     return int(round(ahead * service_s / max(1, open_counters)))
 
 
-def _field_waiting(behind: bool = False) -> str:
-    """SQL counting a field's waiting tickets of a day (field, state, day); with ``behind``, only
-    the ordinary ones after a given (arrival, id). Both walk the field's index range."""
-    p = db.obj.param
-    sql = f'SELECT COUNT(*) FROM "ticket" WHERE "field_id" = {p} AND "state" = {p} AND "day" = {p}'
-    if behind:
-        sql += f' AND "priority_id" IS NULL AND ("arrival_at" > {p} OR ("arrival_at" = {p} AND "id" > {p}))'
-    return sql
-
-
-def _priority_ahead_query():
-    """Count of the waiting priority tickets of a field and day that came before a given one."""
-    at, day = dt.datetime(2000, 1, 1), dt.date(2000, 1, 1)
-    earlier = (Ticket.arrival_at < at) | ((Ticket.arrival_at == at) & (Ticket.id < 0))
-    return Ticket.select(fn.COUNT(Ticket.id)).where(
-        (Ticket.field == 0) & (Ticket.day == day) & (Ticket.state == "waiting") & (Ticket.id != 0)
-        & earlier & Ticket.priority.is_null(False)
-    )
-
-
 def people_ahead(ticket: Ticket) -> int:
     """Waiting tickets of the same field that come before this one: every priority ticket that
     waits (for an ordinary ticket), then everyone of its own kind who arrived earlier."""
     if ticket.state != "waiting":
         return 0
-    arrival = Ticket.arrival_at.db_value(ticket.arrival_at)
-    day = Ticket.day.db_value(ticket.day)
     if ticket.priority_id is not None:
-        sql = models.prepared_sql("priority_ahead", _priority_ahead_query)
-        params = (ticket.field_id, day, "waiting", ticket.id, arrival, arrival, ticket.id)
-        return db.execute_sql(sql, params).fetchone()[0]
+        return statements.scalar("priority_ahead", field_id=ticket.field_id, day=ticket.day,
+                                 arrival_at=ticket.arrival_at, ticket_id=ticket.id)
     # An ordinary ticket: everyone waiting in the field except itself and the ordinary tickets
     # behind it. Both counts walk the field's index range without testing each entry, and the
     # second range is short (a new ticket, the usual case, has nobody behind it): about half the
     # time of counting "earlier or priority" entry by entry.
-    total = db.execute_sql(_field_waiting(), (ticket.field_id, "waiting", day)).fetchone()[0]
-    later = db.execute_sql(_field_waiting(behind=True),
-                           (ticket.field_id, "waiting", day, arrival, arrival, ticket.id)).fetchone()[0]
+    total = statements.scalar("field_waiting", field_id=ticket.field_id, day=ticket.day)
+    later = statements.scalar("field_waiting_behind", field_id=ticket.field_id, day=ticket.day,
+                              arrival_at=ticket.arrival_at, ticket_id=ticket.id)
     return max(0, total - 1 - later)
 
 
@@ -127,13 +95,7 @@ FEW_FIELDS = 3
 
 def waiting_counts(office: Office, now=None, field_ids=None) -> dict[int, int]:
     """Waiting tickets per field id for today (of every field, or only of ``field_ids``)."""
-    day = Ticket.day.db_value(business_day(office, now))
+    day = business_day(office, now)
     if field_ids is not None and len(field_ids) <= FEW_FIELDS:
-        return {fid: db.execute_sql(_field_waiting(), (fid, "waiting", day)).fetchone()[0] for fid in field_ids}
-    sql = models.prepared_sql(
-        "waiting_counts",
-        lambda: Ticket.select(Ticket.field, fn.COUNT(Ticket.id))
-        .where((Ticket.office == 0) & (Ticket.day == dt.date(2000, 1, 1)) & (Ticket.state == "waiting"))
-        .group_by(Ticket.field),
-    )
-    return dict(db.execute_sql(sql, (office.id, day, "waiting")).fetchall())
+        return {fid: statements.scalar("field_waiting", field_id=fid, day=day) for fid in field_ids}
+    return dict(statements.rows("waiting_counts", office_id=office.id, day=day))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import models
+import statements
 from errors import CapReached, Invalid, OfficeClosed
-from models import Field, PriorityCategory, Ticket, db, utcnow, write_transaction
+from models import Field, PriorityCategory, Ticket, utcnow
+from statements import write_transaction
 
 from .changes import Change
 from .clock import business_day, opening_state
@@ -21,15 +23,21 @@ def format_number(field: Field, number: int) -> str:
 
 def _next_number(field: Field, day: dt.date) -> int:
     """Take the next number of a field for a day (atomic upsert, inside the caller's transaction)."""
-    p = db.obj.param
-    cursor = db.execute_sql(
-        "INSERT INTO daily_sequence (field_id, day, last_number) "
-        f"VALUES ({p}, {p}, {p}) "
-        "ON CONFLICT (field_id, day) DO UPDATE SET last_number = daily_sequence.last_number + 1 "
-        "RETURNING last_number",
-        (field.id, day, field.number_start),
+    return statements.scalar("next_number", field_id=field.id, day=day, number_start=field.number_start)
+
+
+def _insert_ticket(office_id, field: Field, day, number, priority_id, kiosk_id, client_ref, now) -> Ticket:
+    """INSERT a waiting ticket; the saved instance, as ``Ticket.create`` would return it."""
+    ticket = Ticket(office=office_id, field=field.id, issued_field=field.id, day=day, number=number,
+                    display_number=format_number(field, number), priority=priority_id, state="waiting",
+                    arrival_at=now, issued_at=now, kiosk=kiosk_id, client_ref=client_ref)
+    ticket.id = statements.scalar(
+        "insert_ticket", office_id=office_id, field_id=field.id, day=day, number=number,
+        display_number=ticket.display_number, priority_id=priority_id, public_token=ticket.public_token,
+        now=now, kiosk_id=kiosk_id, client_ref=client_ref,
     )
-    return cursor.fetchone()[0]
+    ticket._dirty.clear()
+    return ticket
 
 
 def issue_ticket(office_id, field_id, priority=None, kiosk=None, client_ref=None, print_ticket=False,
@@ -44,11 +52,7 @@ def issue_ticket(office_id, field_id, priority=None, kiosk=None, client_ref=None
         raise Invalid("Mã yêu cầu không hợp lệ.", fields={"client_ref": "1-64 chars"})
     with write_transaction():
         if kiosk is not None and client_ref:
-            existing = (
-                Ticket.select()
-                .where((Ticket.kiosk == id_of(kiosk)) & (Ticket.client_ref == client_ref))
-                .first()
-            )
+            existing = statements.one("ticket_by_client_ref", kiosk_id=id_of(kiosk), client_ref=client_ref)
             if existing is not None:
                 return Change("issued", existing.office_id, ticket=existing,
                               field_ids={existing.field_id}, duplicate=True)
@@ -79,21 +83,8 @@ def issue_ticket(office_id, field_id, priority=None, kiosk=None, client_ref=None
             raise CapReached(
                 f"Lĩnh vực {field.name} đã cấp đủ {field.daily_cap} số trong ngày hôm nay."
             )
-        ticket = models.insert_row(
-            Ticket,
-            office=office.id,
-            field=field.id,
-            issued_field=field.id,
-            day=day,
-            number=number,
-            display_number=format_number(field, number),
-            priority=category,
-            state="waiting",
-            arrival_at=now,
-            issued_at=now,
-            kiosk=id_of(kiosk),
-            client_ref=client_ref if kiosk is not None else None,
-        )
+        ticket = _insert_ticket(office.id, field, day, number, id_of(category), id_of(kiosk),
+                                client_ref if kiosk is not None else None, now)
         record_event(ticket, "issue", None, now, device=id_of(kiosk))
         if print_ticket:
             models.PrintJob.create(office=office.id, ticket=ticket.id, kiosk=id_of(kiosk), created_at=now,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import models
+import statements
 from errors import NotFound
 from models import Counter, Field, Office, Ticket
 
 
 def _get(model, row_id, office_id, message):
     """A row by id (of this office when given) or NotFound; another office's row is not found."""
-    row = models.fetch_by_id(model, row_id)
+    row = statements.fetch_by_id(model, row_id)
     if row is None or (office_id is not None and getattr(row, "office_id", office_id) != office_id):
         raise NotFound(message)
     return row
@@ -42,11 +42,4 @@ def id_of(obj):
 
 def counter_active_ticket(counter_id: int) -> Ticket | None:
     """The ticket a counter has called or is serving, if any."""
-    sql = models.prepared_sql(
-        "counter_active_ticket",
-        lambda: Ticket.select()
-        .where((Ticket.counter == 0) & ((Ticket.state == "called") | (Ticket.state == "serving")))
-        .order_by(Ticket.called_at.desc())
-        .limit(1),
-    )
-    return next(iter(Ticket.raw(sql, counter_id, "called", "serving", 1)), None)
+    return statements.one("counter_active_ticket", counter_id=counter_id)

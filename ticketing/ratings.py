@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from errors import Invalid, RatingRefused
-from models import Rating, Ticket, utcnow, write_transaction
+from models import Rating, Ticket, utcnow
+from statements import write_transaction
 
 from .changes import Change
 from .lookups import get_office, get_ticket, id_of

@@ -4,8 +4,10 @@ reprint and the day rollover; each in one transaction with its audit row."""
 from __future__ import annotations
 
 import models
+import statements
 from errors import Invalid, InvalidState
-from models import Counter, Ticket, utcnow, write_transaction
+from models import Ticket, utcnow
+from statements import write_transaction
 
 from .changes import Change
 from .clock import business_day
@@ -13,26 +15,24 @@ from .events import record_event
 from .lookups import get_counter, get_field, get_office, get_ticket, id_of
 
 
-def _transition(ticket_id, allowed, to_state, kind, office_id=None, user=None, now=None, **updates):
-    """Move a ticket between states inside one transaction, with its audit row."""
-    now = now or utcnow()
+def _transition(ticket_id, statement, kind, office_id, user, at, **values):
+    """Move a ticket by one transition statement inside one transaction, with its audit row.
+
+    The statement moves the ticket only from the states it allows (its WHERE clause is the one
+    home of that rule); a ticket in another state is refused with its current state.
+    """
     with write_transaction():
         ticket = get_ticket(ticket_id, office_id)
-        if ticket.state not in allowed:
+        moved = statements.one(statement, ticket_id=ticket.id, **values)
+        if moved is None:
             raise InvalidState(
                 f"Không thể thực hiện: số {ticket.display_number} đang ở trạng thái "
                 f"“{STATE_LABELS.get(ticket.state, ticket.state)}”.",
                 state=ticket.state,
             )
-        from_state = ticket.state
-        previous_counter = ticket.counter_id
-        for key, value in updates.items():
-            setattr(ticket, key, value(ticket, now) if callable(value) else value)
-        ticket.state = to_state
-        models.update_row(ticket, "state", *sorted(updates))
-        record_event(ticket, kind, from_state, now, counter=previous_counter, user=id_of(user))
-    return Change(kind, ticket.office_id, ticket=ticket, field_ids={ticket.field_id},
-                  previous_counter_id=previous_counter)
+        record_event(moved, kind, ticket.state, at, counter=ticket.counter_id, user=id_of(user))
+    return Change(kind, moved.office_id, ticket=moved, field_ids={moved.field_id},
+                  previous_counter_id=ticket.counter_id)
 
 
 STATE_LABELS = {
@@ -53,37 +53,33 @@ def recall(ticket_id, office_id=None, user=None, now=None) -> Change:
         if ticket.state != "called":
             raise InvalidState(f"Chỉ gọi lại được số đã gọi mà chưa phục vụ (số {ticket.display_number}).")
         Ticket.update(recall_count=Ticket.recall_count + 1).where(Ticket.id == ticket.id).execute()
-        ticket = models.fetch_by_id(Ticket, ticket.id)
+        ticket = statements.fetch_by_id(Ticket, ticket.id)
         record_event(ticket, "recall", "called", now, counter=ticket.counter_id, user=id_of(user), count=ticket.recall_count)
-    counter = models.fetch_by_id(Counter, ticket.counter_id) if ticket.counter_id else None
+    counter = get_counter(ticket.counter_id) if ticket.counter_id else None
     return Change("called", ticket.office_id, ticket=ticket, counter=counter, recall=True,
                   field_ids={ticket.field_id})
 
 
 def start(ticket_id, office_id=None, user=None, now=None) -> Change:
     """The citizen has come to the counter: service starts."""
-    return _transition(ticket_id, ("called",), "serving", "start", office_id, user, now,
-                       started_at=lambda t, n: n)
+    now = now or utcnow()
+    return _transition(ticket_id, "start_ticket", "start", office_id, user, now, now=now)
 
 
 def finish(ticket_id, office_id=None, user=None, now=None) -> Change:
-    """Service is over; the ticket becomes ratable at its counter."""
-    return _transition(
-        ticket_id, ("called", "serving"), "done", "finish", office_id, user, now,
-        started_at=lambda t, n: t.started_at or t.called_at,
-        finished_at=lambda t, n: n,
-        clerk=lambda t, n: id_of(user) or t.clerk_id,
-    )
+    """Service is over; the ticket becomes ratable at its counter (the finishing clerk is its clerk)."""
+    now = now or utcnow()
+    return _transition(ticket_id, "finish_ticket", "finish", office_id, user, now, now=now, clerk_id=id_of(user))
 
 
 def no_show(ticket_id, office_id=None, user=None, now=None) -> Change:
     """The called citizen did not come."""
-    return _transition(ticket_id, ("called",), "no_show", "no_show", office_id, user, now)
+    return _transition(ticket_id, "no_show_ticket", "no_show", office_id, user, now or utcnow())
 
 
 def cancel(ticket_id, office_id=None, user=None, now=None) -> Change:
     """Cancel an open ticket."""
-    return _transition(ticket_id, models.OPEN_STATES, "cancelled", "cancel", office_id, user, now)
+    return _transition(ticket_id, "cancel_ticket", "cancel", office_id, user, now or utcnow())
 
 
 def reactivate(ticket_id, office_id=None, user=None, now=None) -> Change:
@@ -93,8 +89,7 @@ def reactivate(ticket_id, office_id=None, user=None, now=None) -> Change:
     office = get_office(ticket.office_id)
     if ticket.state == "no_show" and ticket.day != business_day(office, now):
         raise InvalidState("Chỉ kích hoạt lại được số vắng mặt trong ngày.", code="ticket_expired")
-    return _transition(ticket_id, ("no_show",), "waiting", "reactivate", office_id, user, now,
-                       counter=None, called_at=None)
+    return _transition(ticket_id, "reactivate_ticket", "reactivate", office_id, user, now)
 
 
 def transfer(ticket_id, field_id=None, counter_id=None, note="", office_id=None, user=None, now=None) -> Change:

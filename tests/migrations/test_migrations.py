@@ -80,7 +80,7 @@ def test_v1_fixture_lacks_the_new_column(v1_url):
 
 def test_v1_database_upgrades_and_keeps_its_data(v1_url):
     """After the upgrade every row is still there, linked as before, and the new column has its default."""
-    models.create_tables()
+    migrations.upgrade()
     with models.connection():
         assert migrations.current_version() == models.SCHEMA_VERSION
         office = models.Office.get_by_id(1)
@@ -96,7 +96,7 @@ def test_v1_database_upgrades_and_keeps_its_data(v1_url):
 
 def test_upgraded_schema_matches_the_models(v1_url):
     """Every table has exactly the columns (and nullability) and indexes the models declare."""
-    models.create_tables()
+    migrations.upgrade()
     with models.connection():
         for model in models.ALL_MODELS:
             table = model._meta.table_name
@@ -109,7 +109,7 @@ def test_upgraded_schema_matches_the_models(v1_url):
 
 def test_upgraded_database_keeps_numbering_and_serves(v1_url):
     """The queue carries on where version 1 stopped: next number 1003, the waiting ticket is called."""
-    models.create_tables()
+    migrations.upgrade()
     with models.connection():
         assert ticketing.issue_ticket(1, 1).ticket.display_number == "1003"
         called = ticketing.call_next(1)
@@ -118,8 +118,8 @@ def test_upgraded_database_keeps_numbering_and_serves(v1_url):
 
 def test_upgrade_twice_changes_nothing(v1_url):
     """A second start does not re-run steps: the history is 1, 2, 3 once each."""
-    models.create_tables()
-    models.create_tables()
+    migrations.upgrade()
+    migrations.upgrade()
     with models.connection():
         versions = [v.version for v in models.SchemaVersion.select().order_by(models.SchemaVersion.id)]
     assert versions == [1, *range(2, models.SCHEMA_VERSION + 1)]
@@ -127,17 +127,17 @@ def test_upgrade_twice_changes_nothing(v1_url):
 
 def test_newer_schema_is_refused(v1_url):
     """Old code never runs on a database a newer release already upgraded."""
-    models.create_tables()
+    migrations.upgrade()
     with models.connection():
         models.SchemaVersion.create(version=models.SCHEMA_VERSION + 1)
     with pytest.raises(RuntimeError, match="newer than this code"):
-        models.create_tables()
+        migrations.upgrade()
 
 
 def test_fresh_database_is_created_at_current_version(tmp_path):
     """An empty database gets every table at once and one version row."""
     models.db.initialize(models.make_database(f"sqlite:///{tmp_path / 'new.db'}"))
-    models.create_tables()
+    migrations.upgrade()
     with models.connection():
         assert [v.version for v in models.SchemaVersion.select()] == [models.SCHEMA_VERSION]
         assert "code" in {c.name for c in models.db.get_columns("office")}
@@ -157,7 +157,7 @@ def test_processes_starting_together_upgrade_once(pg_url):
         """Upgrade once the others are ready."""
         try:
             barrier.wait(timeout=10)
-            models.create_tables()
+            migrations.upgrade()
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+import migrations
+
 import models
 import security
 import ticketing
@@ -23,7 +25,7 @@ def source(tmp_path):
     """A SQLite office with a day's work: 3 tickets, one served and rated, one transferred."""
     url = f"sqlite:///{tmp_path / 'office.db'}"
     models.db.initialize(models.make_database(url))
-    models.create_tables()
+    migrations.upgrade()
     with models.connection():
         bag = seed_test_office()
         Office.update(code="25993").where(Office.id == bag.office.id).execute()
@@ -43,7 +45,7 @@ def source(tmp_path):
 def target(pg_url):
     """A PostgreSQL database already serving another office (so ids collide)."""
     models.db.initialize(models.make_database(pg_url))
-    models.create_tables()
+    migrations.upgrade()
     with models.connection():
         other = make_office(name="UBND xã Đã Có")
         make_ticket(make_field(other, code="HT"))

@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+import migrations
+
 import models
 from tests.conftest import seed_test_office
 
@@ -15,7 +17,7 @@ from tests.conftest import seed_test_office
 def shared_office(pg_url):
     """The standard test office seeded in the PostgreSQL database the servers use."""
     models.db.initialize(models.make_database(pg_url))
-    models.create_tables()
+    migrations.upgrade()
     with models.connection():
         bag = seed_test_office()
     models.db.obj.close_all()

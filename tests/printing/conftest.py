@@ -11,6 +11,8 @@ import time
 import pytest
 from PIL import Image
 
+import migrations
+
 import models
 from models import Field, Office, Ticket
 
@@ -170,7 +172,7 @@ def decode_raster():
 def printing_db(tmp_path):
     """A temporary SQLite file database with every table."""
     models.db.initialize(models.make_database(f"sqlite:///{tmp_path}/t.db"))
-    models.create_tables()
+    migrations.upgrade()
     yield models.db
     if not models.db.is_closed():
         models.db.close()
