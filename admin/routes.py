@@ -13,7 +13,7 @@ from errors import Invalid, NotFound
 from models import CounterField, Field, Procedure, UserCounter, utcnow
 from rules import access, calendar
 from rules import rating as scale_rules
-from rules import speech
+from rules import speech, states
 from peewee import fn
 
 from . import auditlog, bp, store
@@ -168,7 +168,7 @@ def counters():
         data["field_list"] = [field_names[f] for f in data["fields"] if f in field_names]
         data["clerks"] = sorted(clerks.get(counter.id, []))
         rows.append(data)
-    return _render("admin/counters.html", counters=rows, fields=field_rows)
+    return _render("admin/counters.html", counters=rows, fields=field_rows, state_names=states.COUNTER_STATES)
 
 
 @bp.get("/admin/users")

@@ -14,7 +14,7 @@ import security
 import ticketing
 from api import openapi
 from models import Counter
-from rules import access
+from rules import access, states
 from security import require
 
 from . import bp
@@ -53,6 +53,7 @@ def console():
         "counter/console.html",
         actions=[{"name": a, "label": label, "hint": hint, "keys": keys} for a, label, hint, keys in ACTIONS],
         pause_reasons=PAUSE_REASONS,
+        counter_states=states.COUNTER_STATES,
     )
 
 

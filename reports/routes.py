@@ -15,6 +15,7 @@ import ticketing
 from admin.access import office_id, page, reader
 from api import openapi
 from rules import rating as scale_rules
+from rules import states
 
 from . import bp, compute, export
 
@@ -82,7 +83,7 @@ def _form_values(period: compute.Period, today: dt.date) -> dict:
 def monitor():
     """Live monitor: counters, queues, longest wait, today's figures, printers and alerts."""
     office = _office()
-    return render_template("reports/monitor.html", office=office,
+    return render_template("reports/monitor.html", office=office, counter_states=states.COUNTER_STATES,
                            today=compute.today_figures(office), day=_today(office))
 
 

@@ -176,7 +176,7 @@
       button.type = "button";
       button.className = "choose-item";
       button.dataset.counter = c.id;
-      var status = info.state === "open" ? "Đang mở" : info.state === "paused" ? "Tạm dừng" : "Đang đóng";
+      var status = boot.counter_states[info.state] || boot.counter_states.closed;
       if (info.state !== "closed") status += " · " + (info.clerk_name || "chưa có cán bộ");
       button.innerHTML = '<span class="choose-no">Quầy ' + M.escapeHtml(c.number) + "</span>" +
         '<span class="choose-name">' + M.escapeHtml(counterName(c)) + "</span>" +
@@ -412,9 +412,8 @@
 
   function renderCounterState() {
     var info = state.info || {};
-    var labels = { open: "Đang mở", paused: "Tạm dừng", closed: "Đóng" };
     var el = $("top-state");
-    el.textContent = labels[info.state] || "";
+    el.textContent = boot.counter_states[info.state] || "";
     el.className = "cv-state cv-state-" + (info.state || "closed");
     var paused = info.state === "paused";
     $("paused-banner").hidden = !paused;
@@ -639,11 +638,10 @@
     var counters = Object.keys(state.counters).map(function (k) { return state.counters[k]; })
       .filter(function (c) { return c.id !== state.counter.id; })
       .sort(function (a, b) { return a.number - b.number; });
-    var labels = { open: "đang mở", paused: "tạm dừng", closed: "đóng" };
     $("transfer-counter").innerHTML = counters.map(function (c) {
       var name = counterName(c);
       return '<option value="' + c.id + '">Quầy ' + c.number + (name ? " – " + M.escapeHtml(name) : "") +
-        " (" + labels[c.state] + (c.clerk_name && c.state !== "closed" ? ", " + M.escapeHtml(c.clerk_name) : "") +
+        " (" + (boot.counter_states[c.state] || "").toLowerCase() + (c.clerk_name && c.state !== "closed" ? ", " + M.escapeHtml(c.clerk_name) : "") +
         ")</option>";
     }).join("");
     $("transfer-note").value = "";

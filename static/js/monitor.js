@@ -5,7 +5,7 @@
   "use strict";
 
   var esc = Motcua.escapeHtml;
-  var STATE_NAMES = { open: "Đang mở", paused: "Tạm dừng", closed: "Đóng" };
+  var STATE_NAMES = JSON.parse(document.getElementById("counter-states").textContent);  // rules/states.py
   var PAPER_NAMES = { ok: "Đủ giấy", low: "Sắp hết giấy", out: "Hết giấy", unknown: "Chưa rõ" };
   var LONG_WAIT_S = 30 * 60;     // a wait longer than this is shown in red
   var LONG_SERVICE_S = 20 * 60;  // a service longer than this is shown in red

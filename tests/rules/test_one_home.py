@@ -23,6 +23,7 @@ RULES = {
     "roles": ("rules/access.py", [r"\(\s*[\"']admin[\"']\s*,\s*[\"']", r"[\"']leader[\"']\s*,\s*[\"']clerk[\"']",
                                   r"\.role\s*[!=]==?\s*[\"']"]),
     "call sentence": ("rules/speech.py", [r"Mời công dân có số thứ tự", r"voice\.announcement_"]),
+    "counter state names": ("rules/states.py", [r"paused[\"']?\s*:\s*[\"']Tạm dừng", r"[\"']Đang đóng[\"']"]),
     "rating request": ("rules/rating.py", [r"[\"']remaining_s[\"']\s*:"]),
 }
 # Copies in files other helpers own, left for them (issue 11); each goes when its owner
