@@ -6,6 +6,11 @@ Pure Python: no Flask, no Socket.IO, no database. One module per rule:
   are low, what counts as satisfied);
 * ``rules.speech``: how a call is read aloud (Vietnamese number words, clip keys) and the one
   call sentence;
-* ``rules.access``: staff roles and who may do what;
-* ``rules.calendar``: weekday names.
+* ``rules.rating.rating_request``: what a counter's tablet is asked to rate (HTTP and Socket.IO);
+* ``rules.access``: staff roles, device kinds and who may do what;
+* ``rules.calendar``: weekday names;
+* ``rules.states``: the names of a counter's states on staff screens.
+
+Screens get these words from the server (page config), so no script keeps a copy;
+tests/rules/test_one_home.py looks for copies anywhere else.
 """
