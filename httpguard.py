@@ -46,33 +46,28 @@ class GuardedProtocol(wsgi.HttpProtocol):
             else:
                 self.counts.pop(source, None)
 
+    def _bounded(self, seconds, read, on_timeout):
+        """``read()`` within ``seconds``; past that the client is disconnected and ``on_timeout`` returned."""
+        timer = eventlet.Timeout(seconds)
+        try:
+            return read()
+        except eventlet.Timeout as exc:
+            if exc is not timer:
+                raise
+            self.close_connection = 1
+            return on_timeout
+        finally:
+            timer.cancel()
+
     def _read_request_line(self):
         """The request line, within the header timeout (first request) or the idle timeout (keep-alive)."""
         limit = self.idle_timeout if self._head_read else self.header_timeout
         self._head_read = True
-        timer = eventlet.Timeout(limit)
-        try:
-            return super()._read_request_line()
-        except eventlet.Timeout as exc:
-            if exc is not timer:
-                raise
-            self.close_connection = 1
-            return ""
-        finally:
-            timer.cancel()
+        return self._bounded(limit, super()._read_request_line, "")
 
     def parse_request(self):
         """The headers, within the header timeout; a client that stalls is disconnected."""
-        timer = eventlet.Timeout(self.header_timeout)
-        try:
-            return super().parse_request()
-        except eventlet.Timeout as exc:
-            if exc is not timer:
-                raise
-            self.close_connection = 1
-            return False
-        finally:
-            timer.cancel()
+        return self._bounded(self.header_timeout, super().parse_request, False)
 
 
 def protocol_for(config) -> type:

@@ -16,9 +16,8 @@ import pytest
 import requests
 
 import dbcheck
-import migrations
 import models
-from tests.conftest import MONITOR_HEADERS, ROOT, LiveServer, seed_test_office
+from tests.conftest import MONITOR_HEADERS, ROOT, LiveServer
 
 
 def test_every_pooled_connection_is_durable(tmp_path):
@@ -54,15 +53,10 @@ def test_no_sqlite_connection_bypasses_the_durable_pragmas():
 
 
 @pytest.fixture
-def live_office_db(tmp_path):
-    """A SQLite file holding the standard test office."""
-    url = f"sqlite:///{tmp_path / 'live.db'}"
-    models.db.initialize(models.make_database(url))
-    migrations.upgrade()
-    with models.connection():
-        bag = seed_test_office()
+def live_office_db(live_office):
+    """The standard test office in a SQLite file, its pooled connections closed (servers open their own)."""
     models.db.obj.close_all()
-    return url, bag
+    return live_office
 
 
 @pytest.mark.slow
