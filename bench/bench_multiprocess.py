@@ -120,7 +120,6 @@ def run(processes: int, clients: int, offices: int, tickets: int, calls: int, pg
     import requests
 
     import migrations
-
     import models
     from tests.conftest import LiveServer
 

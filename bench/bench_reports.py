@@ -23,7 +23,6 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import migrations  # noqa: E402
-
 import models  # noqa: E402
 import security  # noqa: E402
 from models import Counter, CounterField, Field, Office, User, db  # noqa: E402

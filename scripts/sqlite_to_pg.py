@@ -27,7 +27,6 @@ if str(ROOT) not in sys.path:
 from peewee import ForeignKeyField, sort_models
 
 import migrations
-
 import models
 
 

@@ -21,7 +21,6 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import migrations  # noqa: E402
-
 import models  # noqa: E402
 import security  # noqa: E402
 import server  # noqa: E402

@@ -1,9 +1,10 @@
 """Printing room: thermal queue tickets (image, ESC/POS, transports, persistent print queue).
 
-Data flows one way: ticketing commits a ticket, then the caller queues it here; a background
-worker renders, encodes and sends it, and tells the caller what changed. Nothing here imports
-Flask or Socket.IO, and rendering/encoding never reads the database (the caller's
-`build_data(job)` hands over a TicketPrint).
+Data flows one way: ticketing queues a ticket's print job in the ticket's own transaction
+(``issue_ticket(print_ticket=True)``, ``reprint``); a background worker renders, encodes and
+sends it, and tells the caller what changed. Nothing here imports Flask or Socket.IO, and
+rendering/encoding never reads the database (the caller's `build_data(job)` hands over a
+TicketPrint).
 
 Public API
 ----------
@@ -37,7 +38,6 @@ Transports (kiosk/printing/transport.py)
     and cups (`lp`) are bounded by the same timeout but usb blocks the hub meanwhile.
 
 Print queue (kiosk/printing/jobs.py; uses models.connection / models.write_transaction)
-    enqueue(ticket_id, *, kiosk_id=None, now=None) -> job id         call after commit
     enqueue_test(office_id, *, kiosk_id=None, now=None) -> job id
     process_pending(printer, build_data, now=None, *, office_id=None, kiosk_id=None,
                     limit=10, max_attempts=6, max_age_s=180) -> list[JobResult]
@@ -63,7 +63,6 @@ from .jobs import (
     JobResult,
     StatusPoll,
     backoff_seconds,
-    enqueue,
     enqueue_test,
     poll_status,
     process_pending,
@@ -89,7 +88,6 @@ __all__ = [
     "backoff_seconds",
     "build_test_page",
     "encode_ticket",
-    "enqueue",
     "enqueue_test",
     "format_local_time",
     "open_printer",

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import models
-from models import Office, PrinterStatus, PrintJob, Ticket
+from models import Office, PrinterStatus, PrintJob
 
 from .encode import build_test_page, ticket_bytes
 from .render import TicketPrint, format_local_time
@@ -67,20 +67,6 @@ class StatusPoll:
 def backoff_seconds(attempts: int) -> float:
     """Delay before the next try after `attempts` failed tries: 2, 4, 8, ... capped at 60 s."""
     return min(RETRY_MAX_S, RETRY_BASE_S * 2 ** max(0, attempts - 1))
-
-
-def enqueue(ticket_id: int, *, kiosk_id: int | None = None, now: dt.datetime | None = None) -> int:
-    """Queue a ticket for printing (call after the ticket's transaction committed); job id."""
-    with models.connection():
-        office_id = (Ticket.select(Ticket.office).where(Ticket.id == ticket_id)
-                     .scalar())
-        if office_id is None:
-            raise LookupError(f"ticket {ticket_id} does not exist")
-        with models.write_transaction():
-            job = PrintJob.create(office=office_id, ticket=ticket_id, kiosk=kiosk_id,
-                                  kind="ticket", next_attempt_at=now or models.utcnow(),
-                                  created_at=now or models.utcnow())
-    return job.id
 
 
 def enqueue_test(office_id: int, *, kiosk_id: int | None = None,

@@ -277,3 +277,28 @@ def test_counter_of_another_office_serves_nothing_here(office):
     make_ticket(office.f1, now=at(0))
     with pytest.raises(errors.QueueEmpty):
         ticketing.call_next(other.id, now=at(1))
+
+
+def stored(ticket):
+    """Every column of a ticket instance, as a dict (absent values as None)."""
+    return {name: ticket.__data__.get(name) for name in Ticket._meta.fields}
+
+
+def test_the_rules_hand_back_tickets_exactly_as_stored(office):
+    issued = make_ticket(office.f1, priority="cao_tuoi", now=at(0))
+    assert stored(issued) == stored(Ticket.get_by_id(issued.id))
+    called = ticketing.call_next(office.c1.id, user=office.clerk1, now=at(1)).ticket
+    assert stored(called) == stored(Ticket.get_by_id(issued.id))
+    finished = ticketing.finish(called.id, user=office.clerk1, now=at(2)).ticket
+    assert stored(finished) == stored(Ticket.get_by_id(issued.id))
+    assert (finished.state, finished.started_at, finished.finished_at, finished.clerk_id) == (
+        "done", at(1), at(2), office.clerk1.id)
+
+
+def test_a_refused_transition_names_the_state_and_changes_nothing(office):
+    ticket = make_ticket(office.f1, now=at(0))
+    with pytest.raises(errors.InvalidState) as refused:
+        ticketing.finish(ticket.id, now=at(1))
+    assert refused.value.extra == {"state": "waiting"}
+    assert Ticket.get_by_id(ticket.id).state == "waiting"
+    assert [e.kind for e in TicketEvent.select().where(TicketEvent.ticket == ticket.id)] == ["issue"]

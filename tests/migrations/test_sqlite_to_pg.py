@@ -9,7 +9,6 @@ import sys
 import pytest
 
 import migrations
-
 import models
 import security
 import ticketing

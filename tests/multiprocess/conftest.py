@@ -8,7 +8,6 @@ import uuid
 import pytest
 
 import migrations
-
 import models
 from tests.conftest import seed_test_office
 

@@ -12,9 +12,8 @@ import pytest
 from PIL import Image
 
 import migrations
-
 import models
-from models import Field, Office, Ticket
+from models import Field, Office, PrintJob, Ticket
 
 STATUS_OK = {1: 0x12, 2: 0x12, 4: 0x12}
 # Paper end: printer offline (bit 3), stopped by paper end (bit 5), roll sensor bits 5-6.
@@ -218,3 +217,17 @@ def build_data(office_row):
                                  status_url=f"https://motcua.test/t/{ticket.public_token}")
 
     return build
+
+
+@pytest.fixture
+def make_print_job(make_ticket_row):
+    """Factory: a pending print job for a ticket (a new one by default), as issue_ticket(print_ticket=True)
+    queues it; returns the job id."""
+
+    def make(ticket=None, now=None) -> int:
+        ticket = ticket or make_ticket_row()
+        now = now or models.utcnow()
+        with models.connection():
+            return PrintJob.create(office=ticket.office_id, ticket=ticket.id, next_attempt_at=now, created_at=now).id
+
+    return make

@@ -7,9 +7,9 @@ import time
 import zxingcpp
 
 import models
+import ticketing
 from kiosk.printing import (
     backoff_seconds,
-    enqueue,
     enqueue_test,
     open_printer,
     poll_status,
@@ -33,17 +33,19 @@ def later(seconds):
     return T0 + dt.timedelta(seconds=seconds)
 
 
-def test_enqueue_creates_a_pending_job(make_ticket_row):
-    ticket = make_ticket_row()
-    job = job_row(enqueue(ticket.id, now=T0))
-    assert (job.state, job.attempts, job.ticket_id, job.office_id) == (
-        "pending", 0, ticket.id, ticket.office_id)
+def test_issuing_with_printing_queues_one_pending_job(office_row):
+    office, field = office_row
+    with models.connection():
+        ticket = ticketing.issue_ticket(office.id, field.id, print_ticket=True, now=T0).ticket
+        [job] = PrintJob.select().where(PrintJob.ticket == ticket.id)
+    assert (job.state, job.attempts, job.kind, job.office_id, job.next_attempt_at) == (
+        "pending", 0, "ticket", office.id, T0)
 
 
-def test_due_job_is_printed_and_marked_done(make_ticket_row, build_data, fake_printer,
+def test_due_job_is_printed_and_marked_done(make_ticket_row, make_print_job, build_data, fake_printer,
                                             decode_raster):
     ticket = make_ticket_row()
-    job_id = enqueue(ticket.id, now=T0)
+    job_id = make_print_job(ticket, now=T0)
     results = process_pending(open_printer(fake_printer.url, TIMEOUT), build_data, now=T0)
     assert [(r.job_id, r.state) for r in results] == [(job_id, "done")]
     job = job_row(job_id)
@@ -54,10 +56,10 @@ def test_due_job_is_printed_and_marked_done(make_ticket_row, build_data, fake_pr
     assert [r.text for r in zxingcpp.read_barcodes(image.convert("L"))] == [url]
 
 
-def test_paper_out_is_retried_with_back_off_then_printed_once(make_ticket_row, build_data,
+def test_paper_out_is_retried_with_back_off_then_printed_once(make_print_job, build_data,
                                                              fake_printer):
     printer = open_printer(fake_printer.url, TIMEOUT)
-    job_id = enqueue(make_ticket_row().id, now=T0)
+    job_id = make_print_job(now=T0)
     fake_printer.mode = "paper_out"
     [failed] = process_pending(printer, build_data, now=T0)
     job = job_row(job_id)
@@ -72,49 +74,49 @@ def test_paper_out_is_retried_with_back_off_then_printed_once(make_ticket_row, b
     assert len(fake_printer.printed) == 1
 
 
-def test_refused_connection_is_recorded_on_the_job(make_ticket_row, build_data, closed_port):
-    job_id = enqueue(make_ticket_row().id, now=T0)
+def test_refused_connection_is_recorded_on_the_job(make_print_job, build_data, closed_port):
+    job_id = make_print_job(now=T0)
     process_pending(open_printer(f"network://127.0.0.1:{closed_port}", TIMEOUT), build_data,
                     now=T0)
     assert "Không kết nối được máy in" in job_row(job_id).last_error
 
 
-def test_hanging_printer_does_not_hold_the_worker(make_ticket_row, build_data, fake_printer):
+def test_hanging_printer_does_not_hold_the_worker(make_print_job, build_data, fake_printer):
     fake_printer.mode = "hang"
-    job_id = enqueue(make_ticket_row().id, now=T0)
+    job_id = make_print_job(now=T0)
     start = time.monotonic()
     [result] = process_pending(open_printer(fake_printer.url, TIMEOUT), build_data, now=T0)
     assert time.monotonic() - start < TIMEOUT + 0.5
     assert result.state == "pending" and "không phản hồi" in job_row(job_id).last_error
 
 
-def test_job_fails_after_max_attempts(make_ticket_row, build_data, closed_port):
+def test_job_fails_after_max_attempts(make_print_job, build_data, closed_port):
     printer = open_printer(f"network://127.0.0.1:{closed_port}", TIMEOUT)
-    job_id = enqueue(make_ticket_row().id, now=T0)
+    job_id = make_print_job(now=T0)
     for step in range(3):
         [result] = process_pending(printer, build_data, now=later(20 * step), max_attempts=3)
     assert result.state == "failed"
     assert (job_row(job_id).state, job_row(job_id).attempts) == ("failed", 3)
 
 
-def test_too_old_job_is_dropped_not_printed(make_ticket_row, build_data, fake_printer):
-    job_id = enqueue(make_ticket_row().id, now=T0)
+def test_too_old_job_is_dropped_not_printed(make_print_job, build_data, fake_printer):
+    job_id = make_print_job(now=T0)
     [result] = process_pending(open_printer(fake_printer.url, TIMEOUT), build_data,
                                now=later(600))
     assert result.state == "failed" and "Quá hạn" in job_row(job_id).last_error
     assert fake_printer.connections == 0
 
 
-def test_a_failure_ends_the_pass(make_ticket_row, build_data, closed_port):
-    first, second = enqueue(make_ticket_row().id, now=T0), enqueue(make_ticket_row().id, now=T0)
+def test_a_failure_ends_the_pass(make_print_job, build_data, closed_port):
+    first, second = make_print_job(now=T0), make_print_job(now=T0)
     process_pending(open_printer(f"network://127.0.0.1:{closed_port}", TIMEOUT), build_data,
                     now=T0)
     assert job_row(first).attempts == 1 and job_row(second).attempts == 0
 
 
-def test_job_stuck_in_printing_is_taken_again_after_its_lease(make_ticket_row, build_data,
+def test_job_stuck_in_printing_is_taken_again_after_its_lease(make_print_job, build_data,
                                                              fake_printer):
-    job_id = enqueue(make_ticket_row().id, now=T0)
+    job_id = make_print_job(now=T0)
     with models.connection():  # a worker that crashed mid-job left this behind
         PrintJob.update(state="printing", attempts=1, next_attempt_at=later(60)).execute()
     printer = open_printer(fake_printer.url, TIMEOUT)
@@ -123,8 +125,8 @@ def test_job_stuck_in_printing_is_taken_again_after_its_lease(make_ticket_row, b
     assert result.state == "done" and job_row(job_id).attempts == 2
 
 
-def test_unbuildable_ticket_fails_without_retry(make_ticket_row, fake_printer):
-    job_id = enqueue(make_ticket_row().id, now=T0)
+def test_unbuildable_ticket_fails_without_retry(make_print_job, fake_printer):
+    job_id = make_print_job(now=T0)
 
     def broken(job):
         raise KeyError("no such field")
@@ -133,8 +135,8 @@ def test_unbuildable_ticket_fails_without_retry(make_ticket_row, fake_printer):
     assert result.state == "failed" and "Không tạo được phiếu" in job_row(job_id).last_error
 
 
-def test_disabled_printer_fails_jobs_at_once(make_ticket_row, build_data):
-    job_id = enqueue(make_ticket_row().id, now=T0)
+def test_disabled_printer_fails_jobs_at_once(make_print_job, build_data):
+    job_id = make_print_job(now=T0)
     [result] = process_pending(open_printer("none"), build_data, now=T0)
     assert result.state == "failed" and "PRINTER=none" in job_row(job_id).last_error
 
@@ -147,8 +149,8 @@ def test_test_page_job_prints(office_row, build_data, fake_printer):
     assert job_row(job_id).state == "done"
 
 
-def test_two_workers_never_print_a_job_twice(make_ticket_row, build_data, fake_printer):
-    ids = {enqueue(make_ticket_row().id, now=T0) for _ in range(6)}
+def test_two_workers_never_print_a_job_twice(make_print_job, build_data, fake_printer):
+    ids = {make_print_job(now=T0) for _ in range(6)}
     done = []
 
     def worker():
@@ -182,9 +184,9 @@ def test_status_poll_shows_paper_out_then_ok(office_row, fake_printer):
     assert (row.online, row.paper, row.checked_at) == (True, "ok", later(30))
 
 
-def test_worker_loop_prints_reports_and_stops(make_ticket_row, build_data, fake_printer):
+def test_worker_loop_prints_reports_and_stops(make_ticket_row, make_print_job, build_data, fake_printer):
     ticket = make_ticket_row()
-    enqueue(ticket.id)
+    make_print_job(ticket)
     stop = threading.Event()
     jobs, statuses = [], []
     thread = threading.Thread(target=run_worker, args=(stop, open_printer(fake_printer.url, TIMEOUT),
