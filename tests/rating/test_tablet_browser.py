@@ -1,5 +1,5 @@
 """Rating room: the tablet in a real headless Chromium against a real server process, on an
-office that rates on 5 levels: the citizen who walks away leaves no rating, only the two lowest
+office that rates on 5 levels (and one on 2): the citizen who walks away leaves no rating, only the two lowest
 levels ask for reasons, a reload still offers the ticket just finished; a comment typed on the
 on-screen Vietnamese keyboard is stored exactly; the unpaired page."""
 
@@ -75,6 +75,38 @@ def test_five_level_tablet_walk_away_reasons_and_reload(browser, live_office, li
         page.click(".rt-face:has-text('Rất hài lòng')")
         page.wait_for_selector("#screen-thanks:not([hidden])")
         assert stored_level(reloaded) == (5, 5)
+        assert errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_two_level_tablet_asks_reasons_only_for_khong_hai_long(browser, live_office, live_server_factory):
+    """The smallest scale: two faces, the frown asks for reasons, "Hài lòng" is thanked at once."""
+    db_url, bag = live_office
+    with models.connection():
+        Office.update(rating_levels=2).where(Office.id == bag.office.id).execute()
+    server = live_server_factory(db_url=db_url)
+    clerk = server.session(username="canbo1")
+    clerk.post(f"{server.url}/api/counters/{bag.c1.id}/open", timeout=10)
+    context = browser.new_context(viewport=TABLET, timezone_id="Asia/Ho_Chi_Minh")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(f"{server.url}/pair/{bag.tablet1_token}")
+        page.wait_for_selector("#screen-idle:not([hidden])")
+        number = finish_one(server, bag, clerk)
+        page.wait_for_selector(f"#rate-number:text('{number}')")
+        assert page.locator(".rt-face-word").all_inner_texts() == ["Hài lòng", "Không hài lòng"]
+        page.evaluate("document.fonts.ready")
+        screenshot(page, "rating-2-levels")
+        page.click(".rt-face:has-text('Không hài lòng')")
+        page.wait_for_selector("#screen-reasons:not([hidden])")
+        page.click("#reasons-back")
+        page.click(".rt-face:has(.rt-face-word:text-is('Hài lòng'))")
+        page.wait_for_selector("#screen-thanks:not([hidden])")
+        assert stored_level(number) == (2, 2)
         assert errors == []
     finally:
         context.close()
