@@ -3,6 +3,7 @@ office that rates on 5 levels (and one on 2): the citizen who walks away leaves 
 levels ask for reasons, a reload still offers the ticket just finished; a comment typed on the
 on-screen Vietnamese keyboard is stored exactly; the unpaired page."""
 
+import contextlib
 import unicodedata
 
 import pytest
@@ -31,11 +32,15 @@ def stored_level(number):
         return (rating.level, rating.scale) if rating else None
 
 
-@pytest.mark.browser
-def test_five_level_tablet_walk_away_reasons_and_reload(browser, live_office, live_server_factory):
+@contextlib.contextmanager
+def tablet_on_scale(levels, browser, live_office, live_server_factory, clock=False):
+    """A real server whose office rates on ``levels``, counter 1 open, and its tablet paired and idle.
+
+    Yields (server, bag, clerk session, page, page errors); the browser context closes after.
+    """
     db_url, bag = live_office
     with models.connection():
-        Office.update(rating_levels=5).where(Office.id == bag.office.id).execute()
+        Office.update(rating_levels=levels).where(Office.id == bag.office.id).execute()
     server = live_server_factory(db_url=db_url)
     clerk = server.session(username="canbo1")
     clerk.post(f"{server.url}/api/counters/{bag.c1.id}/open", timeout=10)
@@ -43,10 +48,20 @@ def test_five_level_tablet_walk_away_reasons_and_reload(browser, live_office, li
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.clock.install()
+    if clock:
+        page.clock.install()
     try:
         page.goto(f"{server.url}/pair/{bag.tablet1_token}")
         page.wait_for_selector("#screen-idle:not([hidden])")
+        yield server, bag, clerk, page, errors
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_five_level_tablet_walk_away_reasons_and_reload(browser, live_office, live_server_factory):
+    """Five faces: nobody rates a citizen who walked away, levels 1-2 ask reasons, a reload still asks."""
+    with tablet_on_scale(5, browser, live_office, live_server_factory, clock=True) as (server, bag, clerk, page, errors):
         page.wait_for_function("!document.getElementById('net-banner').classList.contains('show')")
 
         walked_away = finish_one(server, bag, clerk)
@@ -76,26 +91,12 @@ def test_five_level_tablet_walk_away_reasons_and_reload(browser, live_office, li
         page.wait_for_selector("#screen-thanks:not([hidden])")
         assert stored_level(reloaded) == (5, 5)
         assert errors == []
-    finally:
-        context.close()
 
 
 @pytest.mark.browser
 def test_two_level_tablet_asks_reasons_only_for_khong_hai_long(browser, live_office, live_server_factory):
     """The smallest scale: two faces, the frown asks for reasons, "Hài lòng" is thanked at once."""
-    db_url, bag = live_office
-    with models.connection():
-        Office.update(rating_levels=2).where(Office.id == bag.office.id).execute()
-    server = live_server_factory(db_url=db_url)
-    clerk = server.session(username="canbo1")
-    clerk.post(f"{server.url}/api/counters/{bag.c1.id}/open", timeout=10)
-    context = browser.new_context(viewport=TABLET, timezone_id="Asia/Ho_Chi_Minh")
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        page.goto(f"{server.url}/pair/{bag.tablet1_token}")
-        page.wait_for_selector("#screen-idle:not([hidden])")
+    with tablet_on_scale(2, browser, live_office, live_server_factory) as (server, bag, clerk, page, errors):
         number = finish_one(server, bag, clerk)
         page.wait_for_selector(f"#rate-number:text('{number}')")
         assert page.locator(".rt-face-word").all_inner_texts() == ["Hài lòng", "Không hài lòng"]
@@ -108,8 +109,6 @@ def test_two_level_tablet_asks_reasons_only_for_khong_hai_long(browser, live_off
         page.wait_for_selector("#screen-thanks:not([hidden])")
         assert stored_level(number) == (2, 2)
         assert errors == []
-    finally:
-        context.close()
 
 
 # "Thái độ phục vụ chưa tốt" as an elderly citizen taps it: letters, then the tone of the word.
