@@ -9,7 +9,8 @@ import models
 import realtime
 import security
 import ticketing
-from models import Counter, Device, Field, Procedure, PriorityCategory, Rating, Ticket, utcnow
+from models import Counter, Device, Field, Procedure, Rating, Ticket, utcnow
+from kiosk.routes import priority_categories
 from rules import access
 from security import require
 
@@ -157,12 +158,6 @@ def list_procedures():
 def list_priority_categories():
     """Priority categories a kiosk offers."""
     return jsonify({"categories": priority_categories(_office_id())})
-
-
-def priority_categories(office_id: int) -> list[dict]:
-    """The office's active priority categories as a kiosk offers them (the API and the kiosk page)."""
-    return [{"code": c.code, "name": c.name, "name_en": c.name_en, "icon": c.icon}
-            for c in PriorityCategory.for_office(office_id, active_only=True)]
 
 
 @bp.get("/api/snapshot")

@@ -13,9 +13,9 @@ import errors
 import realtime
 import security
 import ticketing
+from models import PriorityCategory
 from rules import access, calendar
 from security import require
-from api.routes import priority_categories
 
 from . import bp
 
@@ -109,6 +109,12 @@ TEXTS = {
 def texts_by_language() -> dict:
     """The texts as {"vi": {...}, "en": {...}} for the page."""
     return {lang: {key: pair[i] for key, pair in TEXTS.items()} for i, lang in enumerate(("vi", "en"))}
+
+
+def priority_categories(office_id: int) -> list[dict]:
+    """The office's active priority categories as a kiosk offers them (this page and the API)."""
+    return [{"code": c.code, "name": c.name, "name_en": c.name_en, "icon": c.icon}
+            for c in PriorityCategory.for_office(office_id, active_only=True)]
 
 
 def _unpaired(status: int, device=None):
