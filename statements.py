@@ -337,22 +337,19 @@ define(
 # --------------------------------------------------------------------------- figures
 # Counts over a field's waiting tickets walk the index ticket_field_waiting (field, state, day, ...).
 
-define(
-    "field_waiting",
-    """SELECT COUNT(*) FROM "ticket" WHERE "field_id" = :field_id AND "state" = 'waiting' AND "day" = :day""",
-)
+_FIELD_WAITING = """SELECT COUNT(*) FROM "ticket" WHERE "field_id" = :field_id AND "state" = 'waiting'
+    AND "day" = :day"""
+define("field_waiting", _FIELD_WAITING)
 # The ordinary tickets of a field that wait behind a given (arrival, id).
 define(
     "field_waiting_behind",
-    """SELECT COUNT(*) FROM "ticket" WHERE "field_id" = :field_id AND "state" = 'waiting' AND "day" = :day
-       AND "priority_id" IS NULL
+    _FIELD_WAITING + """ AND "priority_id" IS NULL
        AND ("arrival_at" > :arrival_at OR ("arrival_at" = :arrival_at AND "id" > :ticket_id))""",
 )
 # The priority tickets of a field that wait ahead of a given (arrival, id).
 define(
     "priority_ahead",
-    """SELECT COUNT(*) FROM "ticket" WHERE "field_id" = :field_id AND "state" = 'waiting' AND "day" = :day
-       AND "priority_id" IS NOT NULL
+    _FIELD_WAITING + """ AND "priority_id" IS NOT NULL
        AND ("arrival_at" < :arrival_at OR ("arrival_at" = :arrival_at AND "id" < :ticket_id))""",
 )
 define(

@@ -3,6 +3,7 @@ logged-in clients, a real server process, and a real headless Chromium."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import pathlib
@@ -95,9 +96,9 @@ def _pg_admin():
     return conn, ""
 
 
-@pytest.fixture
-def pg_url():
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
+@contextlib.contextmanager
+def fresh_pg_database():
+    """The URL of a fresh PostgreSQL database, dropped afterwards (skips, or fails in CI, without one)."""
     conn, error = _pg_admin()
     if conn is None:
         need_service("PostgreSQL", error)
@@ -105,14 +106,23 @@ def pg_url():
     with conn.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    if not models.db.is_closed():
-        models.db.close()
-    if hasattr(models.db.obj, "close_all"):
-        models.db.obj.close_all()
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    conn.close()
+    try:
+        yield f"{base}/{name}"
+    finally:
+        if not models.db.is_closed():
+            models.db.close()
+        if hasattr(models.db.obj, "close_all"):
+            models.db.obj.close_all()
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    with fresh_pg_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ transaction it rolls back and compares what it returned and what it left in the 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import itertools
-import uuid
 
 import peewee
 import pytest
@@ -26,7 +26,7 @@ import pytest
 import migrations
 import models
 import statements
-from conftest import PG_ADMIN_URL, _pg_admin, need_service
+from conftest import fresh_pg_database
 from models import Counter, CounterField, DailySequence, Device, Field, Office, PriorityCategory, Ticket, TicketEvent, User
 
 D = dt.date(2026, 11, 27)  # the business day of the seeded queue
@@ -254,29 +254,19 @@ def outcome(name: str, params: dict):
 def seeded(request, tmp_path_factory):
     """A database of each dialect with the rows above (module scope: every case reads the same rows)."""
     previous = models.db.obj
-    if request.param == "sqlite":
-        database = models.make_database(f"sqlite:///{tmp_path_factory.mktemp('statements') / 'seeded.db'}")
-        drop = None
-    else:
-        conn, error = _pg_admin()
-        if conn is None:
-            need_service("PostgreSQL", error)
-        name = f"motcua_t_{uuid.uuid4().hex[:10]}"
-        with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-        database = models.make_database(f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
-        drop = (conn, name)
-    models.db.initialize(database)
-    migrations.upgrade()
-    with models.connection():
-        seed()
-    yield database
-    database.close_all()
-    if drop is not None:
-        conn, name = drop
-        with conn.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.close()
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('statements') / 'seeded.db'}"
+        else:
+            url = stack.enter_context(fresh_pg_database())
+        database = models.make_database(url)
+        models.db.initialize(database)
+        migrations.upgrade()
+        with models.connection():
+            seed()
+        yield database
+        models.db.initialize(database)
+        database.close_all()
     models.db.initialize(previous)
 
 
