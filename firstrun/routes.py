@@ -17,10 +17,10 @@ import secrets
 from flask import current_app, jsonify, redirect, render_template
 
 import demo
+import errors
 import models
 import passwords
 import security
-import ticketing
 from api.openapi import register
 from api.validation import int_value, json_body, str_value
 from models import Counter, CounterField, Field, Office, PriorityCategory, Procedure, User
@@ -97,7 +97,7 @@ def _check_code(sent: str) -> None:
         _wrong["count"] = 0
         code = _new_code(current_app)
         log.warning("Too many wrong setup codes: the new one-time setup code is %s", code)
-    raise ticketing.DomainError("Mã thiết lập không đúng. Mã được in trong nhật ký khởi động của máy chủ.",
+    raise errors.DomainError("Mã thiết lập không đúng. Mã được in trong nhật ký khởi động của máy chủ.",
                                 code="setup_code", status=403)
 
 
@@ -119,7 +119,7 @@ def page():
 
 def _fail(name: str, message: str):
     """A 422 naming the box that is wrong."""
-    raise ticketing.Invalid(message, fields={name: message})
+    raise errors.Invalid(message, fields={name: message})
 
 
 @bp.post("/api/setup")
@@ -130,7 +130,7 @@ def create_office():
     data = json_body()
     _check_code(str_value(data, "code", max_length=20))
     if _has_office():
-        raise ticketing.DomainError("Đơn vị đã được thiết lập.", code="already_set_up", status=409)
+        raise errors.DomainError("Đơn vị đã được thiết lập.", code="already_set_up", status=409)
     username = str_value(data, "username", max_length=64).lower()
     if not USERNAME_RE.fullmatch(username):
         _fail("username", "Tên đăng nhập gồm 3-64 chữ thường không dấu, số, dấu chấm, - hoặc _.")
@@ -151,7 +151,7 @@ def create_office():
                                            "cutoff_time", "working_days") if key in data}
     with models.connection(), models.write_transaction():
         if Office.select().exists():
-            raise ticketing.DomainError("Đơn vị đã được thiết lập.", code="already_set_up", status=409)
+            raise errors.DomainError("Đơn vị đã được thiết lập.", code="already_set_up", status=409)
         office = Office.create(name=str(settings.get("name") or "")[:200] or "?")
         admin = User.create(office=office, username=username, full_name=full_name, role="admin",
                             password_hash=security.hash_password(password))

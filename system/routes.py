@@ -7,6 +7,7 @@ import hmac
 from flask import current_app, g, jsonify, render_template, send_file
 
 import backups
+import errors
 import ticketing
 from admin.access import office_id, page, reader, writer
 from api.openapi import register
@@ -63,7 +64,7 @@ def backup_now():
     """Take a backup now (the daily one runs by itself); 503 with the reason when it fails."""
     result = backups.take(current_app.config)
     if not result["ok"]:
-        raise ticketing.DomainError(result["message"], code="backup_failed", status=503)
+        raise errors.DomainError(result["message"], code="backup_failed", status=503)
     return jsonify({"backup": result}), 201
 
 
@@ -72,10 +73,10 @@ def backup_now():
 def download_backup(name):
     """Download one backup file (admins only: it holds every citizen's ticket)."""
     if not backups.NAME.match(name):
-        raise ticketing.NotFound("Không có bản sao lưu này.")
+        raise errors.NotFound("Không có bản sao lưu này.")
     path = backups.backup_dir(current_app.config) / name
     if not path.is_file():
-        raise ticketing.NotFound("Không có bản sao lưu này.")
+        raise errors.NotFound("Không có bản sao lưu này.")
     return send_file(path, mimetype="application/vnd.sqlite3", as_attachment=True, download_name=name)
 
 
@@ -86,7 +87,7 @@ def heartbeat():
     data = json_body()
     clock_ms = data.get("clock_ms")
     if isinstance(clock_ms, bool) or not isinstance(clock_ms, (int, float)) or not 0 < clock_ms < 2**53:
-        raise ticketing.Invalid("Trường “clock_ms” phải là số mili giây.", fields={"clock_ms": "number"})
+        raise errors.Invalid("Trường “clock_ms” phải là số mili giây.", fields={"clock_ms": "number"})
     tz_offset = int_value(data, "tz_offset_min", required=False, minimum=-900, maximum=900)
     str_value(data, "page", required=False, max_length=40)
     entry = status.record_clock(g.device.id, clock_ms, tz_offset)
