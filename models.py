@@ -2,6 +2,9 @@
 
 No Flask import here. Every row belongs to an office so one server can host many offices.
 Datetimes are stored as naive UTC; business days (``Ticket.day``) are local dates of the office.
+The hot SQL lives in statements.py: this module hands it the database and the models
+(``statements.use``) and re-exports its ``fetch_by_id``, ``write_transaction`` and ``is_sqlite``.
+Schema upgrades are migrations.py's (``migrations.upgrade()``); this module does not import it.
 """
 
 from __future__ import annotations
