@@ -163,8 +163,12 @@ def list_priority_categories():
 @bp.get("/api/snapshot")
 @require(roles=access.STAFF, devices=access.OFFICE_DEVICES)
 def get_snapshot():
-    """The whole live state of the office (what a socket client receives on connect)."""
-    return jsonify(realtime.snapshot(_office_id()))
+    """The caller's live state: the snapshot its role receives on connect (a device: its role's)."""
+    office_id = _office_id()
+    if g.get("user") is not None:
+        role = realtime.rooms.user_role(g.user) or realtime.rooms.STAFF
+        return jsonify(realtime.snapshot(office_id, role))
+    return jsonify(realtime.snapshot(office_id, realtime.rooms.device_role(g.device), g.device.counter_id))
 
 
 # --------------------------------------------------------------------------- tickets

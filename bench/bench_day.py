@@ -10,7 +10,7 @@ Arrivals follow a real commune office's day (07:30-11:30 and 13:30-17:00, a morn
 (one thread and one HTTP session each) call the next citizen, start, serve for a realistic
 time (log-normal, median about 4 minutes, scaled down by the speed), and finish. A kiosk thread
 issues each ticket at its arrival time. Thirty Socket.IO display clients (python-socketio)
-stay connected to the office's room and stamp each ``ticket_called`` as it arrives.
+stay connected to the office's room and stamp each call (an ``update`` carrying ``call``) as it arrives.
 
 Reported: issue and call-next HTTP latency (p50/p99/max), call-to-screen delay (from the moment
 the clerk's call-next request is sent to a screen receiving the call; p50/p99/max over every
@@ -202,21 +202,23 @@ def clerk_thread(replay, username, counter_id, rng):
 
 
 def connect_screens(replay, tokens):
-    """Connect the display clients; each stamps ``ticket_called`` on arrival."""
+    """Connect the display clients; each stamps the calls (updates with ``call``) on arrival."""
     import socketio
 
     clients = []
     for token in tokens:
         client = socketio.Client(reconnection=False)
 
-        def on_called(payload):
-            """A call reached this screen: stamp it before anything else."""
+        def on_update(payload):
+            """An update reached this screen: stamp a call before anything else."""
             now = time.monotonic()
-            ticket = (payload.get("ticket") or payload).get("id")
+            call = payload.get("call")
+            if call is None:
+                return
             with replay.lock:
-                replay.seen.setdefault(ticket, []).append(now)
+                replay.seen.setdefault(call["ticket"]["id"], []).append(now)
 
-        client.on("ticket_called", on_called)
+        client.on("update", on_update)
         client.on("disconnect", lambda *a: replay.error("a screen was disconnected") if not replay.closing else None)
         client.connect(replay.url, auth={"device_token": token}, transports=["websocket"], wait_timeout=10)
         clients.append(client)

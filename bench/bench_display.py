@@ -1,6 +1,6 @@
 """Bench room (display): with N Socket.IO display clients connected to the real eventlet server
 on 127.0.0.1 (one office room), how long after the call-next HTTP response does each client
-receive ``ticket_called``, and how much memory and CPU does the server process use?
+receive a call (an ``update`` carrying ``call``), and how much memory and CPU does the server process use?
 
     .venv/bin/python bench/bench_display.py [--clients 500] [--calls 20] [--workers 2]
 
@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 CALL_GAP_S = 0.5  # pause after each call so the next starts on a quiet server
 TICK = os.sysconf("SC_CLK_TCK")
-CALLED_PREFIX = '42["ticket_called",'
+UPDATE_PREFIX = '42["update",'  # protocol v2: a call is an update with a "call" section
 
 
 def percentile(values, q):
@@ -99,7 +99,7 @@ def worker(url: str, token_file: str) -> None:
             now = time.monotonic()
             if message == "2":
                 ws.send("3")  # Engine.IO ping: answer, or the server drops the client
-            elif message.startswith(CALLED_PREFIX):
+            elif message.startswith(UPDATE_PREFIX) and '"call":' in message:
                 raw.append((now, message))
         return True
 
@@ -113,7 +113,7 @@ def worker(url: str, token_file: str) -> None:
     print(f"ready {len(sockets)}", flush=True)
     while pump(1.0):
         pass
-    arrivals = [(json.loads(text[2:])[1]["ticket"]["id"], at) for at, text in raw]
+    arrivals = [(json.loads(text[2:])[1]["call"]["ticket"]["id"], at) for at, text in raw]
     print(json.dumps(arrivals), flush=True)
     for ws in sockets:
         ws.close()
@@ -236,7 +236,7 @@ def main():
     early = sum(1 for d in after_response if d < 0)
     print(f"clients connected: {connected}/{clients} in {connect_s:.1f} s ({workers_n} client worker processes)")
     print(
-        f"calls: {len(sent)}; ticket_called received: {len(after_response)}/{expected}"
+        f"calls: {len(sent)}; calls received: {len(after_response)}/{expected}"
         f" ({expected - len(after_response)} missing)"
     )
     if after_response:
@@ -245,12 +245,12 @@ def main():
             f"   p99 {percentile(http_ms, 99):6.1f} ms"
         )
         print(
-            f"ticket_called after the HTTP response:  p50 {statistics.median(after_response):6.1f} ms"
+            f"call after the HTTP response:         p50 {statistics.median(after_response):6.1f} ms"
             f"   p99 {percentile(after_response, 99):6.1f} ms   max {max(after_response):6.1f} ms"
             f"   ({early} arrived before the response)"
         )
         print(
-            f"ticket_called after the request sent:   p50 {statistics.median(after_request):6.1f} ms"
+            f"call after the request sent:          p50 {statistics.median(after_request):6.1f} ms"
             f"   p99 {percentile(after_request, 99):6.1f} ms"
         )
         print(

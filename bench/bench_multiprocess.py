@@ -10,7 +10,7 @@ displays, spread evenly over offices and processes: every event of an office rea
 office's displays (``--offices 1`` puts all clients on one office: the heaviest fan-out). Clients
 live in one helper process (eventlet green threads, each a minimal Socket.IO client over
 WebSocket). "call-to-display" is the time from just
-before the clerk's POST call-next to each display of that office receiving ticket_called; calls
+before the clerk's POST call-next to each display of that office receiving the call; calls
 are spaced so they do not overlap. Tickets are issued by 16 kiosk threads, round-robin over
 offices and processes.
 """
@@ -34,10 +34,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def clients_worker(urls: list[str], count: int, tokens: list[str], done_file: str) -> None:
-    """Helper process: connect ``count`` display clients, record ticket_called arrival times.
+    """Helper process: connect ``count`` display clients, record call arrival times (updates carrying a call).
 
     Each client speaks the Socket.IO v4 / Engine.IO v4 WebSocket protocol directly (open, connect
-    with auth, answer pings, read events) and decodes only ticket_called: a full python-socketio
+    with auth, answer pings, read events) and decodes only the updates that carry a call: a full python-socketio
     client per connection costs more CPU than the server being measured.
     """
     import eventlet
@@ -49,14 +49,14 @@ def clients_worker(urls: list[str], count: int, tokens: list[str], done_file: st
     failures, alive = [], []
 
     def reader(ws):
-        """Answer pings and time ticket_called until the socket closes."""
+        """Answer pings and time each call until the socket closes."""
         try:
             while True:
                 message = ws.recv()
                 if message == "2":
                     ws.send("3")
-                elif message.startswith('42["ticket_called"'):
-                    data = json.loads(message[2:])[1]
+                elif message.startswith('42["update"') and '"call":' in message:
+                    data = json.loads(message[2:])[1]["call"]
                     received.setdefault(data["ticket"]["id"], []).append(time.time())
         except Exception:  # noqa: BLE001 - a closed socket ends this client
             alive.remove(ws)

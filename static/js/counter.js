@@ -1,6 +1,6 @@
 /* Counter room: the clerk's console. Login -> choose a counter -> call, serve, transfer, pause.
- * Every action goes through the JSON API; the page follows the office live (Motcua.live) and the
- * counter's own alerts (join_counter). One action at a time: a second click never acts twice. */
+ * Every action goes through the JSON API; the page follows the office live (Motcua.live, the staff
+ * room: alerts for this counter name it). One action at a time: a second click never acts twice. */
 (function () {
   "use strict";
 
@@ -242,7 +242,7 @@
     }
     localStorage.removeItem(storeKey());
     state.counter = null;
-    // A fresh connection for the next counter: the old one still follows this counter's alerts.
+    // A fresh connection (and snapshot) for whatever comes next: another counter or the login.
     dropLive();
     return true;
   }
@@ -272,7 +272,7 @@
   // ------------------------------------------------------------------ live
 
   function connectLive() {
-    if (state.live) { joinCounter(); return; }
+    if (state.live) return;
     var token = {};  // events of a connection we already dropped (logout, other counter) are ignored
     state.liveToken = token;
     state.live = M.live({
@@ -284,31 +284,9 @@
           $("top-live").title = s === "online" ? "Đang kết nối trực tiếp" : "Mất kết nối";
         },
         snapshot: onSnapshot,
-        ticket_issued: function (p) { upsertWaiting(p.ticket); renderWaiting(); },
-        ticket_called: function (p) {
-          delete state.waiting[p.ticket.id];
-          if (state.counter && p.counter_id === state.counter.id) state.current = p.ticket;
-          render();
-        },
-        ticket_updated: function (p) {
-          var t = p.ticket;
-          upsertWaiting(t);
-          if (state.current && state.current.id === t.id) {
-            var here = state.counter && t.counter_id === state.counter.id;
-            state.current = here && (t.state === "called" || t.state === "serving") ? t : null;
-          }
-          render();
-        },
-        counter_changed: function (p) {
-          state.counters[p.counter.id] = p.counter;
-          if (state.counter && p.counter.id === state.counter.id) applyCounter(p.counter);
-          render();
-        },
-        queue_changed: function () {},
-        alert: onAlert,
+        update: function (message) { if (state.liveToken === token) onUpdate(message); },
       },
     });
-    state.live.socket.on("connect", joinCounter);
   }
 
   function dropLive() {
@@ -317,11 +295,24 @@
     $("net-banner").classList.remove("show");
   }
 
-  function joinCounter() {
-    if (!state.live || !state.counter) return;
-    state.live.socket.emit("join_counter", { counter_id: state.counter.id }, function (answer) {
-      if (answer && answer.error) message(answer.message || "Không theo dõi được cảnh báo của quầy.", "error");
+  /** One change of the office: tickets, counters, queue figures, alerts (a transfer names its counter). */
+  function onUpdate(message) {
+    (message.tickets || []).forEach(function (t) {
+      upsertWaiting(t);
+      if (state.current && state.current.id === t.id) {
+        var here = state.counter && t.counter_id === state.counter.id;
+        state.current = here && (t.state === "called" || t.state === "serving") ? t : null;
+      }
     });
+    (message.counters || []).forEach(function (c) {
+      state.counters[c.id] = c;
+      if (state.counter && c.id === state.counter.id) applyCounter(c);
+    });
+    (message.fields || []).forEach(function (f) { state.fields[f.id] = f; });
+    (message.alerts || []).forEach(function (a) {
+      if (!a.counter_id || (state.counter && a.counter_id === state.counter.id)) onAlert(a);
+    });
+    render();
   }
 
   function onSnapshot(data) {
@@ -350,9 +341,9 @@
   function onAlert(p) {
     var text = p.message || "Cảnh báo";
     if (p.kind === "transfer_in") {
-      if (p.ticket && p.ticket.note) text += " Ghi chú: “" + p.ticket.note + "”";
+      var moved = state.waiting[p.ticket_id];  // the update that carries the alert carries the ticket
+      if (moved && moved.note) text += " Ghi chú: “" + moved.note + "”";
       toast(text, "info", 15000);
-      if (p.ticket) { upsertWaiting(p.ticket); renderWaiting(); }
     } else if (p.printer || /^(paper|printer)_/.test(p.kind || "")) {
       // One printer toast at a time: the newest state replaces the last; "ok" clears it soon.
       toast(text, p.level === "ok" ? "ok" : p.level === "warning" ? "warning" : "error", p.level === "ok" ? 6000 : 0, "printer");

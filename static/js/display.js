@@ -1,12 +1,12 @@
 /* Display room: the waiting hall's board. Plain ES2017, no build step.
  *
- * State comes only from Socket.IO (Motcua.live): the snapshot sent on connect (and again
- * after a reconnect or a sequence gap) rebuilds everything; events then patch it. No polling.
- * Each ticket_called that passes this display's filter is shown large, flashes, and is read
- * aloud through MotcuaAnnouncer (chime, then the words or the clips). Snapshots never speak:
- * a reconnecting board must not read old calls again. voice_changed (an admin uploaded or
- * deleted one of the office's own recordings) and every snapshot bring the office's clip map;
- * the next announcement uses it.
+ * State comes only from Socket.IO (Motcua.live, the board's role room): the snapshot sent on
+ * connect (and again after a reconnect or a real sequence gap) rebuilds everything; each
+ * update then patches it. No polling. An update's call that passes this display's filter is
+ * shown large, flashes, and is read aloud through MotcuaAnnouncer (chime, then the words or the
+ * clips). Snapshots never speak: a reconnecting board must not read old calls again. An update
+ * of kind "voice" (an admin uploaded or deleted one of the office's own recordings) and every
+ * snapshot bring the office's clip map; the next announcement uses it.
  */
 (function () {
   "use strict";
@@ -51,7 +51,7 @@
 
   // --------------------------------------------------------------------------- voice
 
-  // Kept live: voice_changed (and every snapshot) brings the office's recordings anew.
+  // Kept live: a voice update (and every snapshot) brings the office's recordings anew.
   const voiceKeys = Object.assign({}, config.voice || {});
   const announcer = new MotcuaAnnouncer({
     variant: config.variant || "vi",
@@ -237,6 +237,22 @@
 
   let offlineTimer = null;
 
+  /** A call already on the board (a snapshot and an update can both hold one made while connecting). */
+  function known(call) {
+    return state.calls.some((c) => c.ticket.id === call.ticket.id && c.counter_id === call.counter_id &&
+      c.at === call.at && c.recall === call.recall);
+  }
+
+  function showCall(call) {
+    if (!wantsCall(call) || known(call)) return false;
+    state.calls.unshift(call);
+    state.calls.length = Math.min(state.calls.length, CALLS_KEPT);
+    renderCall(call, true);
+    renderRecent();
+    announce(call);
+    return true;
+  }
+
   const handlers = {
     snapshot(data) {
       // Rebuild from scratch: whatever was missed is in here.
@@ -250,42 +266,21 @@
       renderOffice(state.office);
       renderAll();
     },
-    ticket_called(call) {
-      state.seq = call.seq;
-      if (!wantsCall(call)) return;
-      state.calls.unshift(call);
-      state.calls.length = Math.min(state.calls.length, CALLS_KEPT);
-      const counter = state.counters.get(call.counter_id);
-      if (counter) counter.current = call.ticket;
-      renderCall(call, true);
-      renderCounters();
-      renderRecent();
-      announce(call);
+    update(message) {
+      // One change: counters in the board's view, the call to show and read aloud, queue figures,
+      // the office's recordings. Whatever a board does not show is simply absent.
+      state.seq = message.seq;
+      (message.counters || []).forEach((c) => state.counters.set(c.id, c));
+      if (message.voice) applyVoice(message.voice);
+      if (message.call) showCall(message.call);
+      if (message.counters) renderCounters();
+      if (message.fields) {
+        const byId = new Map(message.fields.map((f) => [f.id, f]));
+        state.fields = state.fields.map((f) => byId.get(f.id) || f);
+        message.fields.forEach((f) => { if (!state.fields.some((g) => g.id === f.id)) state.fields.push(f); });
+        renderFields();
+      }
     },
-    counter_changed(payload) {
-      state.seq = payload.seq;
-      state.counters.set(payload.counter.id, payload.counter);
-      renderCounters();
-    },
-    queue_changed(payload) {
-      state.seq = payload.seq;
-      const byId = new Map(payload.fields.map((f) => [f.id, f]));
-      state.fields = state.fields.map((f) => byId.get(f.id) || f);
-      payload.fields.forEach((f) => { if (!state.fields.some((g) => g.id === f.id)) state.fields.push(f); });
-      renderFields();
-    },
-    ticket_updated(payload) {
-      // The counter_changed that follows carries what the board shows; keep the call list right.
-      state.seq = payload.seq;
-      state.calls.forEach((call) => { if (call.ticket.id === payload.ticket.id) call.ticket = payload.ticket; });
-    },
-    voice_changed(payload) {
-      // An admin uploaded or deleted a recording: the next call is read with the new clips.
-      applyVoice(payload.voice);
-    },
-    // Not shown on a public board, but handled so their sequence numbers are not taken for gaps.
-    ticket_issued(payload) { state.seq = payload.seq; },
-    alert(payload) { state.seq = payload.seq; },
     status(s) {
       clearTimeout(offlineTimer);
       if (s === "offline") {

@@ -670,28 +670,26 @@
 
   // ---------------------------------------------------------------- live
 
-  function refreshCategories() {
-    Motcua.api("GET", "/api/priority-categories").then(function (data) {
-      state.categories = data.categories || [];
-      if (state.screen === "priority") renderPriority();
-    }, handleAuthError);
-  }
-
   function startLive() {
     Motcua.live({
       handlers: {
-        snapshot: function (data) {
+        snapshot: function (data, reason) {
+          // The kiosk's whole state: fields with their waits, opening hours, priority categories.
           state.fields = data.fields || state.fields;
           state.opening = data.opening || state.opening;
+          if (data.categories) {
+            state.categories = data.categories;
+            if (state.screen === "priority") renderPriority();
+          }
           if (data.office) {
             Object.keys(data.office).forEach(function (k) { state.office[k] = data.office[k]; });
             document.getElementById("k-office-name").textContent = data.office.name;
           }
           renderHome();
-          refreshCategories();
-          if (!state.procedures || Date.now() - state.proceduresAt > 300000) loadProcedures();
+          // Procedures come over HTTP: again only when an admin changed the office, or once stale.
+          if (reason === "settings" || !state.procedures || Date.now() - state.proceduresAt > 300000) loadProcedures();
         },
-        queue_changed: function (payload) { mergeFields(payload.fields); },
+        update: function (message) { if (message.fields) mergeFields(message.fields); },
         status: function (status) {
           if (status === "online") { state.net.socket = true; state.net.http = true; updateNet(); }
           else if (status === "offline") {

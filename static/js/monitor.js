@@ -1,5 +1,5 @@
 /* Reports room: the live monitor. Follows the office by Socket.IO (the session cookie logs it
- * in; leaders and admins join the office room), keeps counters, queues, printers and alerts
+ * in; leaders and admins are in the leaders room), keeps counters, queues, printers and alerts
  * current, ticks the clocks every second, and refreshes today's counts after events. */
 (function () {
   "use strict";
@@ -219,32 +219,35 @@
       renderCounters(); renderFields(); renderPrinters(); renderAlerts();
       refreshSoon();
     },
-    counter_changed: function (p) { state.counters[p.counter.id] = p.counter; renderCounters(); },
-    queue_changed: function (p) {
-      (p.fields || []).forEach(function (f) {
+    update: function (message) {
+      // One change of the office; today's counts are re-read soon after tickets move or a rating.
+      (message.counters || []).forEach(function (c) { state.counters[c.id] = c; });
+      (message.fields || []).forEach(function (f) {
         var i = state.fields.findIndex(function (x) { return x.id === f.id; });
         if (i >= 0) state.fields[i] = f; else state.fields.push(f);
       });
-      renderFields();
-    },
-    ticket_issued: function (p) { keepWaiting(p.ticket); renderFields(); refreshSoon(); },
-    ticket_called: function (p) { keepWaiting(p.ticket); renderFields(); refreshSoon(); },
-    ticket_updated: function (p) { keepWaiting(p.ticket); renderFields(); refreshSoon(); },
-    rating_received: function () { refreshSoon(); },
-    alert: function (a) {
-      a = Object.assign({ at: new Date().toISOString() }, a);
-      if (a.printer && a.printer.name) {
-        var row = { name: a.printer.name, online: !!a.printer.online, paper: a.printer.paper || "unknown",
-                    message: a.printer.message || "", checked_at: a.at };
-        var i = state.printers.findIndex(function (x) { return x.name === row.name; });
-        if (i >= 0) state.printers[i] = row; else state.printers.push(row);
-        renderPrinters();
-      }
-      if (a.level !== "ok") state.alerts.unshift(a);
-      state.alerts = state.alerts.slice(0, 20);
-      renderAlerts();
+      (message.tickets || []).forEach(keepWaiting);
+      // An alert naming a counter (a transfer to it) is for that counter's console.
+      (message.alerts || []).forEach(function (a) { if (!a.counter_id) onAlert(a); });
+      if (message.counters) renderCounters();
+      if (message.fields || message.tickets) renderFields();
+      if (message.tickets || message.rating) refreshSoon();
     },
   };
+
+  function onAlert(a) {
+    a = Object.assign({ at: new Date().toISOString() }, a);
+    if (a.printer && a.printer.name) {
+      var row = { name: a.printer.name, online: !!a.printer.online, paper: a.printer.paper || "unknown",
+                  message: a.printer.message || "", checked_at: a.at };
+      var i = state.printers.findIndex(function (x) { return x.name === row.name; });
+      if (i >= 0) state.printers[i] = row; else state.printers.push(row);
+      renderPrinters();
+    }
+    if (a.level !== "ok") state.alerts.unshift(a);
+    state.alerts = state.alerts.slice(0, 20);
+    renderAlerts();
+  }
 
   var today = $("today-data");
   if (today) { try { state.today = JSON.parse(today.textContent); state.served = state.today.by_counter || {}; } catch (e) { /* rendered by the server anyway */ } }

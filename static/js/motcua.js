@@ -1,5 +1,6 @@
-/* Shared client room: JSON API calls (CSRF, clear errors) and the live connection
- * (Socket.IO with sequence-number gap detection and snapshot resync). Plain ES2017, no build. */
+/* Shared client room: JSON API calls (CSRF, clear errors) and the live connection every screen
+ * uses (Socket.IO, protocol v2: sequence numbers, gap detection, one snapshot per real gap,
+ * reconnect). Plain ES2017, no build. */
 (function () {
   "use strict";
 
@@ -40,42 +41,127 @@
     return data;
   }
 
+  var GAP_WAIT_MS = 1000;         // a missing number may only be late (two server processes)
+  var SNAPSHOT_RETRY_MS = 15000;  // a snapshot asked for and never answered is asked again
+  var lives = [];                 // every live connection of the page, for tests and debugging
+
   /**
-   * Follow an office live. handlers: {snapshot(data), <event>(payload), status(state)}.
-   * state is "connecting" | "online" | "offline". Events carry .seq; a gap asks for a snapshot.
+   * Follow an office live (protocol v2, docs/API.md "Socket.IO"). handlers:
+   *   snapshot(data, reason)  the whole state of this screen's role; reason is "connect" (pushed
+   *                           on every (re)connect), "resync" (asked for after a real gap) or
+   *                           "settings" (an admin changed the office: it came in an update)
+   *   update(message)         one numbered change: in order, once, never one the snapshot holds
+   *   status(state)           "connecting" | "online" | "offline"
+   *   <name>(payload)         any other event, unnumbered, as it comes
+   *
+   * Every event carrying a numeric seq is numbered, whatever its name (socket.onAny): the server
+   * numbers each change of the office once and sends every screen one message per change, so
+   * the numbers a screen receives are consecutive and a missing one is a message really lost.
+   * A number that runs ahead is held for GAP_WAIT_MS (it may only be overtaken); still missing,
+   * the module asks for one snapshot, keeps what arrives meanwhile, and applies what is newer
+   * than the snapshot. A reconnect needs no request: the server sends the snapshot itself.
    */
   function live(options) {
     var handlers = options.handlers || {};
-    var lastSeq = null;
+    var gapWaitMs = options.gapWaitMs || GAP_WAIT_MS;
+    var stats = { snapshots: 0, requests: 0, gaps: 0, updates: 0, stale: 0, settings: 0 };
+    var lastSeq = null;      // the number the screen's state is at
+    var awaiting = true;     // a snapshot is on its way (the server sends one on connect)
+    var requested = false;   // ... because we asked for it
+    var held = {};           // seq -> [event, payload] that came before a missing number
+    var gapTimer = null;
+    var retryTimer = null;
     var socket = io({ auth: options.auth || {}, transports: ["websocket", "polling"],
-                      reconnectionDelay: 500, reconnectionDelayMax: 3000 });
+                      reconnectionDelay: options.reconnectionDelay || 500,
+                      reconnectionDelayMax: options.reconnectionDelayMax || 3000 });
+
     function status(state) { if (handlers.status) handlers.status(state); }
+
+    function stopTimers() {
+      clearTimeout(gapTimer); gapTimer = null;
+      clearTimeout(retryTimer); retryTimer = null;
+    }
+
+    function requestSnapshot() {
+      stopTimers();
+      awaiting = true;
+      requested = true;
+      stats.requests += 1;
+      socket.emit("snapshot_request");
+      retryTimer = setTimeout(function () { if (awaiting && socket.connected) requestSnapshot(); }, SNAPSHOT_RETRY_MS);
+    }
+
+    function apply(event, payload) {
+      stats.updates += 1;
+      if (event === "update" && payload.snapshot) {
+        stats.settings += 1;
+        if (handlers.snapshot) handlers.snapshot(Object.assign({}, payload.snapshot, { seq: payload.seq }), "settings");
+      } else if (handlers[event]) {
+        handlers[event](payload);
+      }
+    }
+
+    /** Apply the held messages that follow the state's number; wait for a missing one. */
+    function drain() {
+      Object.keys(held).forEach(function (seq) {
+        if (Number(seq) <= lastSeq) { delete held[seq]; stats.stale += 1; }
+      });
+      while (held[lastSeq + 1]) {
+        var next = held[lastSeq + 1];
+        delete held[lastSeq + 1];
+        lastSeq += 1;
+        apply(next[0], next[1]);
+      }
+      if (Object.keys(held).length === 0) { clearTimeout(gapTimer); gapTimer = null; return; }
+      if (gapTimer === null) {
+        gapTimer = setTimeout(function () {
+          gapTimer = null;
+          if (!awaiting && Object.keys(held).length) { stats.gaps += 1; requestSnapshot(); }
+        }, gapWaitMs);
+      }
+    }
+
+    function onSnapshot(data) {
+      var reason = requested ? "resync" : "connect";
+      stopTimers();
+      awaiting = false;
+      requested = false;
+      lastSeq = data.seq;
+      stats.snapshots += 1;
+      if (handlers.snapshot) handlers.snapshot(data, reason);
+      drain();
+    }
+
     status("connecting");
     socket.on("connect", function () { status("online"); });
-    socket.on("disconnect", function () { status("offline"); });
+    socket.on("disconnect", function () {
+      // The next connect brings a snapshot; until then, keep what arrives and ask nothing.
+      stopTimers();
+      awaiting = true;
+      requested = false;
+      status("offline");
+    });
     socket.on("connect_error", function () { status("offline"); });
-    socket.on("snapshot", function (data) {
-      lastSeq = data.seq;
-      if (handlers.snapshot) handlers.snapshot(data);
+    socket.onAny(function (event, payload) {
+      if (event === "snapshot") { onSnapshot(payload); return; }
+      if (payload && typeof payload.seq === "number") {
+        if (lastSeq !== null && payload.seq <= lastSeq) { stats.stale += 1; return; }
+        held[payload.seq] = [event, payload];
+        if (!awaiting) drain();
+        return;
+      }
+      if (handlers[event]) handlers[event](payload);
     });
-    var names = Object.keys(handlers).filter(function (n) { return n !== "snapshot" && n !== "status"; });
-    names.forEach(function (name) {
-      socket.on(name, function (payload) {
-        if (payload && typeof payload.seq === "number" && lastSeq !== null) {
-          if (payload.seq <= lastSeq) return;          // already part of the snapshot we hold
-          if (payload.seq > lastSeq + 1) {             // missed something: resync, then apply
-            socket.emit("snapshot_request");
-          }
-          lastSeq = payload.seq;
-        }
-        handlers[name](payload);
-      });
-    });
-    return {
+
+    var handle = {
       socket: socket,
+      stats: stats,
       lastSeq: function () { return lastSeq; },
-      resync: function () { socket.emit("snapshot_request"); },
+      /** Ask for a fresh snapshot now (a board at midnight: yesterday's calls must go). */
+      resync: function () { if (!awaiting) requestSnapshot(); },
     };
+    lives.push(handle);
+    return handle;
   }
 
   function escapeHtml(text) {
@@ -99,6 +185,6 @@
     return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
   }
 
-  window.Motcua = { api: api, ApiError: ApiError, live: live, escapeHtml: escapeHtml,
+  window.Motcua = { api: api, ApiError: ApiError, live: live, lives: lives, escapeHtml: escapeHtml,
                     waitText: waitText, clock: clock, csrfToken: csrfToken };
 })();

@@ -1,13 +1,10 @@
 /* Display room: the citizen's phone page for one ticket (/t/<public token>). Plain ES2017.
  *
- * The page joins the office's public room with auth {ticket: token} and refetches
- * GET /api/tickets/status/<token> when an event can change what it shows: anything about
- * this ticket at once, a queue change of its field after a short random delay (so a hall
- * full of phones does not ask in the same millisecond), and on every (re)connect.
- *
- * It uses io() rather than Motcua.live on purpose: phones receive only the public subset of
- * the office's numbered events, so Motcua.live's gap detection would ask for a full snapshot
- * after nearly every event, from every phone. The phone needs no snapshot; it refetches.
+ * The page follows the office's public room (Motcua.live with auth {ticket: token}: numbers,
+ * counters and waits, nothing about other citizens) and refetches its own
+ * GET /api/tickets/status/<token> when an update can change what it shows: anything about this
+ * ticket at once, new figures of its field after a short random delay (so a hall full of phones
+ * does not ask in the same millisecond), and on every snapshot ((re)connect, real gap).
  */
 (function () {
   "use strict";
@@ -186,18 +183,22 @@
       : "Mất kết nối, đang thử lại… (trạng thái có thể chưa mới)";
   }
 
-  const socket = io({ auth: { ticket: token }, transports: ["websocket", "polling"],
-                      reconnectionDelay: 1000, reconnectionDelayMax: 10000 });
-  setLive("connecting");
-  socket.on("connect", () => { setLive("online"); refresh(0); });
-  socket.on("disconnect", () => setLive("offline"));
-  socket.on("connect_error", () => setLive("offline"));
-  // Another ticket's call moves this one only through its field's queue_changed, which follows.
-  socket.on("ticket_called", (p) => { if (mine(p.ticket)) refresh(0); });
-  socket.on("ticket_updated", (p) => { if (mine(p.ticket)) refresh(0); });
-  socket.on("queue_changed", (p) => {
-    // Only this ticket's field moves its place in line.
-    if ((p.fields || []).some((f) => f.id === status.field.id)) refresh(lazy());
+  const live = Motcua.live({
+    auth: { ticket: token },
+    // A hall of phones reconnecting after a restart should not all come back in the same second.
+    reconnectionDelay: 1000,
+    reconnectionDelayMax: 10000,
+    handlers: {
+      status: (s) => setLive(s),
+      // (Re)connected or resynced: this ticket's own status anew; after an admin's change, lazily
+      // (every phone of the office gets that message at once).
+      snapshot: (data, reason) => refresh(reason === "settings" ? lazy() : 0),
+      update: (message) => {
+        if ((message.tickets || []).some(mine) || (message.call && mine(message.call.ticket))) refresh(0);
+        // Another ticket's call or finish moves this one only through its field's figures.
+        else if ((message.fields || []).some((f) => f.id === status.field.id)) refresh(lazy());
+      },
+    },
   });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") refresh(0); // a sleeping phone missed events
@@ -250,5 +251,5 @@
   });
 
   render();
-  window.MotcuaPhone = { get status() { return status; }, socket: socket, refresh: refresh };
+  window.MotcuaPhone = { get status() { return status; }, socket: live.socket, live: live, refresh: refresh };
 })();

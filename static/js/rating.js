@@ -1,5 +1,5 @@
 /* Rating room: the satisfaction tablet. It waits on the idle screen; when its counter finishes a
- * ticket (rating_request), it asks the citizen; low ratings ask for reasons; then thanks and back
+ * ticket (an update's rating_request naming its counter), it asks the citizen; low ratings ask for reasons; then thanks and back
  * to idle. A citizen who walks away leaves no rating: every screen times out to idle. */
 (function () {
   "use strict";
@@ -233,33 +233,32 @@
 
   // ------------------------------------------------------------------ live
 
-  async function checkPending() {
-    if (state.screen !== "idle") return;
-    try {
-      var answer = await M.api("GET", "/api/ratings/pending");
-      var pending = answer.pending;
-      if (pending && state.screen === "idle" && !state.seen[pending.ticket_id]) showRating(pending);
-    } catch (err) { /* offline: the socket will bring the next request */ }
-  }
-
   function myCounter(list) {
     return (list || []).filter(function (c) { return c.id === boot.counter.id; })[0];
   }
 
-  var live = M.live({
+  function ask(request) {
+    // Asked once: a reconnect must not ask a citizen who has left (showRating marks it seen).
+    if (request && request.counter_id === boot.counter.id && !state.seen[request.ticket_id]) showRating(request);
+  }
+
+  M.live({
     handlers: {
       status: function (s) { $("net-banner").classList.toggle("show", s === "offline"); },
       snapshot: function (data) {
         if (data.office) $("idle-office").textContent = data.office.name;
         var counter = myCounter(data.counters);
         if (counter) renderIdle(counter);
+        // After a reload or a lost connection the request may have been missed: the snapshot has it.
+        if (data.pending && state.screen === "idle") ask(data.pending);
       },
-      counter_changed: function (p) { if (p.counter.id === boot.counter.id) renderIdle(p.counter); },
-      rating_request: function (p) { if (p.counter_id === boot.counter.id) showRating(p); },
+      update: function (message) {
+        var counter = myCounter(message.counters);
+        if (counter) renderIdle(counter);
+        ask(message.rating_request);
+      },
     },
   });
-  // After a reload or a lost connection the request may have been missed: ask once.
-  live.socket.on("connect", checkPending);
 
   renderIdle(boot.counter);
   show("idle");

@@ -7,20 +7,19 @@ import realtime
 from conftest import PASSWORD, make_ticket
 
 
-def console(app, username, counter_id):
-    """A console socket: logged in by session cookie, joined to its counter, snapshot taken off."""
+def console(app, username):
+    """A console socket: logged in by session cookie (the staff room), snapshot taken off."""
     flask_client = app.test_client()
     assert flask_client.post("/api/session", json={"username": username, "password": PASSWORD}).status_code == 200
     sock = realtime.socketio.test_client(app, flask_test_client=flask_client)
     assert sock.is_connected()
-    assert sock.emit("join_counter", {"counter_id": counter_id}, callback=True) == {"ok": True}
     sock.get_received()
     return sock
 
 
-def events(sock, name):
-    """Payloads of one event name received so far."""
-    return [r["args"][0] for r in sock.get_received() if r["name"] == name]
+def updates(sock):
+    """The ``update`` messages received so far."""
+    return [r["args"][0] for r in sock.get_received() if r["name"] == "update"]
 
 
 def test_console_snapshot_lists_the_waiting_tickets(app, office):
@@ -36,40 +35,42 @@ def test_console_snapshot_lists_the_waiting_tickets(app, office):
 
 
 def test_console_list_hears_a_new_ticket(app, office, api):
-    sock = console(app, "canbo1", office.c1.id)
+    sock = console(app, "canbo1")
     api(device=office.kiosk_token).post("/api/tickets", json={"field": office.f1.id})
-    [issued] = events(sock, "ticket_issued")
-    assert issued["ticket"]["number"] == "1001" and issued["ticket"]["state"] == "waiting"
+    [update] = updates(sock)
+    [issued] = update["tickets"]
+    assert update["kind"] == "issued" and issued["number"] == "1001" and issued["state"] == "waiting"
 
 
 def test_console_hears_another_counter_calling(app, office, api):
     make_ticket(office.f1)
-    sock = console(app, "canbo1", office.c1.id)
+    sock = console(app, "canbo1")
     api("canbo2").post(f"/api/counters/{office.c2.id}/call-next")
-    [called] = events(sock, "ticket_called")
-    assert (called["number"], called["counter_id"]) == ("1001", office.c2.id)
+    [update] = updates(sock)
+    [counter] = update["counters"]
+    assert (counter["id"], counter["current"]["number"]) == (office.c2.id, "1001")
+    assert (update["tickets"][0]["state"], update["tickets"][0]["counter_id"]) == ("called", office.c2.id)
 
 
-def test_transfer_to_a_counter_alerts_that_counter_only(app, office, api):
+def test_transfer_to_a_counter_alerts_that_counter_in_the_same_update(app, office, api):
     ticket = make_ticket(office.f1)
-    sender, receiver = console(app, "canbo1", office.c1.id), console(app, "canbo2", office.c2.id)
+    receiver = console(app, "canbo2")
     clerk = api("canbo1")
     clerk.post(f"/api/counters/{office.c1.id}/call-next")
-    sender.get_received(), receiver.get_received()
+    receiver.get_received()
     clerk.post(f"/api/tickets/{ticket.id}/transfer", json={"counter": office.c2.id, "note": "Hồ sơ đất đai"})
-    received = receiver.get_received()
-    [alert] = [r["args"][0] for r in received if r["name"] == "alert"]
-    assert alert["kind"] == "transfer_in" and alert["ticket"]["number"] == "1001"
-    assert alert["ticket"]["target_counter_id"] == office.c2.id and alert["ticket"]["note"] == "Hồ sơ đất đai"
-    updated = [r["args"][0] for r in received if r["name"] == "ticket_updated"]
-    assert updated[0]["ticket"]["state"] == "waiting" and updated[0]["ticket"]["transferred"] is True
-    assert events(sender, "alert") == []
+    [update] = updates(receiver)
+    [alert] = update["alerts"]
+    assert (alert["kind"], alert["counter_id"], alert["ticket_id"]) == ("transfer_in", office.c2.id, ticket.id)
+    [moved] = update["tickets"]
+    assert moved["target_counter_id"] == office.c2.id and moved["note"] == "Hồ sơ đất đai"
+    assert moved["state"] == "waiting" and moved["transferred"] is True
 
 
 def test_printer_alert_reaches_the_console_at_once(app, office):
-    sock = console(app, "canbo1", office.c1.id)
+    sock = console(app, "canbo1")
     realtime.alert(office.office.id, "printer_paper", "Máy in phiếu đã hết giấy.", level="warning")
-    [alert] = events(sock, "alert")
+    [alert] = updates(sock)[0]["alerts"]
     assert (alert["kind"], alert["message"], alert["level"]) == ("printer_paper", "Máy in phiếu đã hết giấy.", "warning")
 
 

@@ -114,7 +114,7 @@ def test_polling_and_websocket_clients_work_through_nginx(nginx_front, shared_of
         called = server.session(username="admin1").post(server.url + f"/api/counters/{counter.id}/call-next",
                                                          timeout=10).json()["ticket"]
         for events in (polled, pushed):
-            _wait(events, "ticket_called", where=lambda d, t=called: d["ticket"]["id"] == t["id"])
+            _wait(events, "update", where=lambda d, t=called: "call" in d and d["call"]["ticket"]["id"] == t["id"])
 
 
 def test_clients_fail_over_through_nginx_when_their_process_dies(nginx_front, shared_office, sockets):

@@ -27,8 +27,10 @@ def test_issued_ticket_prints_and_paper_out_alerts_then_clears(live_office, live
     alerts, ready = [], threading.Event()
     screen = socketio_client.Client(reconnection=False)
     screen.on("snapshot", lambda data: ready.set())
-    screen.on("alert", lambda data: alerts.append(data))
-    screen.connect(server.url, auth={"device_token": bag.display_token}, transports=["websocket"], wait_timeout=10)
+    screen.on("update", lambda data: alerts.extend(data.get("alerts", [])))
+    # A clerk's console (the staff room) hears printer alerts.
+    cookie = "; ".join(f"{c.name}={c.value}" for c in server.session(username="canbo1").cookies)
+    screen.connect(server.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
     try:
         assert ready.wait(10)
         kiosk = server.session(device_token=bag.kiosk_token)

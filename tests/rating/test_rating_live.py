@@ -1,7 +1,7 @@
 """Rating room: who hears about a finished ticket and a rating (Flask-SocketIO test clients).
 
-A tablet hears only its own counter's rating_request; the verdict itself (rating_received) goes to
-leaders, never to a clerk's console."""
+A tablet asks only when an update's ``rating_request`` names its own counter; the verdict itself
+(an update's ``rating``) goes to leaders, never to a clerk's console."""
 
 import realtime
 from conftest import PASSWORD, make_device, make_ticket
@@ -26,9 +26,14 @@ def person_socket(app, username):
     return sock
 
 
-def events(sock, name):
-    """Payloads of one event name received so far."""
-    return [r["args"][0] for r in sock.get_received() if r["name"] == name]
+def updates(sock, section):
+    """The ``section`` of every ``update`` received so far that has one."""
+    return [r["args"][0][section] for r in sock.get_received() if r["name"] == "update" and section in r["args"][0]]
+
+
+def requests_for(sock, counter_id):
+    """The rating requests a tablet of ``counter_id`` acts on (those naming its counter)."""
+    return [r for r in updates(sock, "rating_request") if r["counter_id"] == counter_id]
 
 
 def test_tablet_of_counter_1_is_asked_and_tablet_of_counter_2_hears_nothing(app, office, api):
@@ -38,10 +43,10 @@ def test_tablet_of_counter_1_is_asked_and_tablet_of_counter_2_hears_nothing(app,
     clerk.post(f"/api/counters/{office.c1.id}/call-next")
     tablet1, tablet2 = tablet_socket(app, office.tablet1_token), tablet_socket(app, token2)
     clerk.post(f"/api/tickets/{ticket.id}/finish")
-    [request] = events(tablet1, "rating_request")
+    [request] = requests_for(tablet1, office.c1.id)
     assert (request["ticket_id"], request["number"], request["counter_id"]) == (ticket.id, "1001", office.c1.id)
     assert request["clerk_name"] == "Trần Thị Hoa" and request["window_s"] == 120
-    assert events(tablet2, "rating_request") == []
+    assert requests_for(tablet2, office.c2.id) == []
 
 
 def test_no_show_does_not_ask_the_tablet(app, office, api):
@@ -50,7 +55,7 @@ def test_no_show_does_not_ask_the_tablet(app, office, api):
     clerk.post(f"/api/counters/{office.c1.id}/call-next")
     tablet1 = tablet_socket(app, office.tablet1_token)
     clerk.post(f"/api/tickets/{ticket.id}/no-show")
-    assert events(tablet1, "rating_request") == []
+    assert updates(tablet1, "rating_request") == []
 
 
 def test_rating_request_carries_the_office_scale_and_reasons(app, office, api):
@@ -61,7 +66,7 @@ def test_rating_request_carries_the_office_scale_and_reasons(app, office, api):
     clerk.post(f"/api/counters/{office.c1.id}/call-next")
     tablet1 = tablet_socket(app, office.tablet1_token)
     clerk.post(f"/api/tickets/{ticket.id}/finish")
-    [request] = events(tablet1, "rating_request")
+    [request] = requests_for(tablet1, office.c1.id)
     assert request["levels"] == 5 and request["reasons"] == ["Thái độ phục vụ", "Khác"]
 
 
@@ -71,9 +76,9 @@ def test_the_verdict_reaches_leaders_but_never_the_clerk(app, office, api):
     clerk.post(f"/api/counters/{office.c1.id}/call-next")
     clerk.post(f"/api/tickets/{ticket.id}/finish")
     console, leader = person_socket(app, "canbo1"), person_socket(app, "lanhdao1")
-    console.emit("join_counter", {"counter_id": office.c1.id}, callback=True)
     response = api(device=office.tablet1_token).post("/api/ratings", json={"ticket": ticket.id, "level": 1})
     assert response.status_code == 201
-    [verdict] = events(leader, "rating_received")
+    [verdict] = updates(leader, "rating")
     assert (verdict["ticket_id"], verdict["level"]) == (ticket.id, 1)
-    assert console.get_received() == []
+    [heard] = [r["args"][0] for r in console.get_received()]
+    assert "rating" not in heard and heard["kind"] == "rated"  # only the number, to stay in step

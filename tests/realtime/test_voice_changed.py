@@ -1,6 +1,6 @@
 """Live events: an office voice recording uploaded or deleted in the admin reaches that office's
-displays as ``voice_changed`` with the new clip map (and never another office's); snapshots to
-staff screens carry the same map, so a board that was offline catches up."""
+displays as a numbered ``update`` (kind ``voice``) with the new clip map (and never another
+office's); every display snapshot carries the same map, so a board that was offline catches up."""
 
 import datetime as dt
 import io
@@ -32,8 +32,12 @@ def upload(admin, key, data=OGG):
 
 
 def voice_events(client):
-    """The voice_changed payloads a client received."""
-    return [r["args"][0] for r in client.get_received() if r["name"] == "voice_changed"]
+    """The voice updates a client received, as ``{office_id, key, voice}``."""
+    return [
+        {"office_id": u["office_id"], "key": u.get("voice_key"), "voice": u.get("voice")}
+        for u in (r["args"][0] for r in client.get_received() if r["name"] == "update")
+        if u["kind"] == "voice"
+    ]
 
 
 def test_an_upload_reaches_the_displays_of_the_office_and_none_of_another(app, office, api):
@@ -65,13 +69,15 @@ def test_a_refused_upload_sends_nothing(app, office, api):
     assert voice_events(board) == []
 
 
-def test_the_event_takes_no_sequence_number(app, office, api):
-    # Counter consoles and monitors do not follow it: a numbered event would look to them like a gap.
+def test_the_change_is_numbered_and_other_roles_hear_only_its_number(app, office, api):
     before = Office.get_by_id(office.office.id).event_seq
     board = connect(app, device_token=office.display_token)
+    kiosk = connect(app, device_token=office.kiosk_token)
     upload(api("admin1"), "mot")
-    [payload] = voice_events(board)
-    assert "seq" not in payload and Office.get_by_id(office.office.id).event_seq == before
+    [update] = [r["args"][0] for r in board.get_received()]
+    assert update["seq"] == before + 1 == Office.get_by_id(office.office.id).event_seq
+    [other] = [r["args"][0] for r in kiosk.get_received()]
+    assert other == {"seq": before + 1, "office_id": office.office.id, "kind": "voice"}
 
 
 def test_a_board_that_was_offline_gets_the_map_in_its_snapshot(app, office, api):
@@ -81,12 +87,12 @@ def test_a_board_that_was_offline_gets_the_map_in_its_snapshot(app, office, api)
     assert list(snap["voice"]) == ["bon"]
 
 
-def test_phones_get_neither_the_event_nor_the_map(app, office, api):
+def test_phones_get_neither_the_clips_nor_the_map(app, office, api):
     body = api(device=office.kiosk_token).post("/api/tickets", json={"field": office.f1.id}).get_json()
     phone = realtime.socketio.test_client(app, auth={"ticket": body["public_token"]})
     snap = next(r["args"][0] for r in phone.get_received() if r["name"] == "snapshot")
     upload(api("admin1"), "mot")
-    assert "voice" not in snap and voice_events(phone) == []
+    assert "voice" not in snap and [e["voice"] for e in voice_events(phone)] == [None]
 
 
 def test_a_recording_replaced_within_the_same_second_gets_a_new_version(app, office, api):

@@ -33,9 +33,10 @@ def test_leader_follows_issue_call_and_pause_live(app, office, api):
     api(device=office.kiosk_token).post("/api/tickets", json={"field": office.f1.id})
     clerk = api("canbo1")
     clerk.post(f"/api/counters/{office.c1.id}/call-next")
-    received = [e["name"] for e in sock.get_received()]
-    assert "ticket_issued" in received and "ticket_called" in received and "counter_changed" in received
+    issued, called = events(sock, "update")
+    assert issued["kind"] == "issued" and issued["tickets"][0]["state"] == "waiting"
+    assert called["kind"] == "called" and called["counters"][0]["current"]["number"] == "1001"
     api("canbo2").post(f"/api/counters/{office.c2.id}/pause", json={"reason": "Họp giao ban"})
-    paused = [p["counter"] for p in events(sock, "counter_changed")]
-    assert paused[-1]["state"] == "paused" and paused[-1]["pause_reason"] == "Họp giao ban"
+    [paused] = events(sock, "update")[-1]["counters"]
+    assert paused["state"] == "paused" and paused["pause_reason"] == "Họp giao ban"
 
