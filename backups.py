@@ -27,7 +27,7 @@ import models
 
 log = logging.getLogger(__name__)
 
-NAME = re.compile(r"^motcua-\d{8}-\d{6}\.db$")
+NAME = re.compile(r"^motcua-\d{8}-\d{6}(-\d{1,3})?\.db$")
 SERVER_LOCK = "server.lock"
 
 
@@ -109,9 +109,14 @@ def take(config, now: dt.datetime | None = None) -> dict:
         result["message"] = "PostgreSQL: sao lưu bằng pg_dump (xem docs/DEPLOY.md) / back up with pg_dump."
         return result
     folder = backup_dir(config)
-    target = folder / f"motcua-{now.astimezone(_tz(config)):%Y%m%d-%H%M%S}.db"
+    stem = f"motcua-{now.astimezone(_tz(config)):%Y%m%d-%H%M%S}"
+    target = folder / f"{stem}.db"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for n in range(1, 1000):  # two backups in one second (by hand, beside the daily one) get -1, -2...
+            if not target.exists():
+                break
+            target = folder / f"{stem}-{n}.db"
         _run_blocking(copy_database, source, target)
         problems = dbcheck.integrity(target, full=True)
         if problems:

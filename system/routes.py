@@ -61,10 +61,10 @@ def system_json():
 @bp.post("/api/admin/system/backup")
 @writer
 def backup_now():
-    """Take a backup now (the daily one runs by itself); 503 with the reason when it fails."""
+    """Take a backup now (the daily one runs by itself); 409 with the reason when it fails (disk full, ...)."""
     result = backups.take(current_app.config)
     if not result["ok"]:
-        raise errors.DomainError(result["message"], code="backup_failed", status=503)
+        raise errors.DomainError(result["message"], code="backup_failed", status=409)
     return jsonify({"backup": result}), 201
 
 

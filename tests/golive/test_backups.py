@@ -115,7 +115,13 @@ def test_a_failed_backup_alerts_the_monitor(app, office, tmp_path):
         result = backups.take(config)
         assert result["ok"] is False and "thất bại" in result["message"]
         backups.alert_failure(result)
-        alerts = [m["args"][0] for m in sock.get_received() if m["name"] == "alert"]
+        alerts = []
+        for message in sock.get_received():  # an "alert" event, or the "alerts" of an update (protocol v2)
+            body = message["args"][0] if message["args"] else {}
+            if message["name"] == "alert":
+                alerts.append(body)
+            elif isinstance(body, dict):
+                alerts.extend(body.get("alerts") or [])
         assert [(a["kind"], a["level"]) for a in alerts] == [("backup_failed", "error")]
     finally:
         sock.disconnect()
@@ -143,3 +149,13 @@ def test_postgres_installs_are_told_to_use_pg_dump(pg_url, tmp_path):
     with app.app_context(), models.connection():
         assert "pg_dump" in status.system(app.config)["backups"]["message"]
     models.db.obj.close_all()
+
+
+def test_two_backups_in_one_second_both_succeed(tmp_path, app):
+    """A backup by hand in the same second as another gets its own name (the first is never overwritten)."""
+    config = dict(app.config, BACKUP_DIR=str(tmp_path / "b"))
+    now = dt.datetime(2026, 3, 2, 5, 30, tzinfo=dt.timezone.utc)
+    first, second = backups.take(config, now=now), backups.take(config, now=now)
+    assert first["ok"] and second["ok"], (first, second)
+    assert (first["file"], second["file"]) == ("motcua-20260302-123000.db", "motcua-20260302-123000-1.db")
+    assert {row["name"] for row in backups.listing(config)} == {first["file"], second["file"]}
