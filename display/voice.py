@@ -6,9 +6,6 @@ knows the files under static/ that the board plays for them.
 
 from rules.speech import CHIME, CLIP_TEXT, check_region
 
-# Only until realtime calls rules.speech.call_announcement itself (the "live" helper's switch).
-from rules.speech import announcement_clips, announcement_words  # noqa: F401,E402
-
 # Folder under static/ holding each region's bundled clips (the voices differ).
 REGION_DIRS = {"north": "vi", "south": "vi-south"}
 CLIP_EXT = "ogg"
