@@ -189,7 +189,7 @@
     }
   }
 
-  /** Several events often arrive together (call + counter + queue): refresh counts once. */
+  /** Changes come in bursts (a call, then a start, then a finish): refresh the counts once. */
   function refreshSoon() {
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(refreshToday, 800);
