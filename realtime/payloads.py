@@ -23,7 +23,6 @@ from models import (
     CounterField,
     Field,
     Office,
-    PrinterStatus,
     PriorityCategory,
     Ticket,
     TicketEvent,
@@ -317,19 +316,16 @@ def office_payload(office: Office) -> dict:
 
 
 def printer_payload(office_id: int) -> list[dict]:
-    """Known printers and their health."""
-    return [
-        {"name": p.name, "online": p.online, "paper": p.paper, "message": p.message,
-         "checked_at": iso(p.checked_at)}
-        for p in PrinterStatus.select().where(PrinterStatus.office == office_id)
-    ]
+    """Known printers and their health; a kiosk's printer names its kiosk (kiosk.printing.jobs)."""
+    from kiosk.printing.jobs import status_rows
+
+    return status_rows(office_id)
 
 
-def categories_payload(rows: OfficeRows) -> list[dict]:
-    """The priority categories a kiosk offers, in the office's order."""
-    active = [c for c in rows.categories.values() if c.active]
-    active.sort(key=lambda c: (c.sort_order, c.id))
-    return [{"code": c.code, "name": c.name, "name_en": c.name_en, "icon": c.icon} for c in active]
+def categories_payload(office_id: int) -> list[dict]:
+    """The priority categories a kiosk offers, in the office's order (one query)."""
+    return [{"code": c.code, "name": c.name, "name_en": c.name_en, "icon": c.icon}
+            for c in PriorityCategory.for_office(office_id, active_only=True)]
 
 
 def voice_payload(office_id: int) -> dict[str, int]:

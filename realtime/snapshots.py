@@ -26,12 +26,6 @@ from . import payloads
 from .rooms import DISPLAY, KIOSK, LEADERS, PUBLIC, STAFF, TABLET
 
 
-def current_seq(office_id: int) -> int:
-    """The office's last sequence number."""
-    office = models.fetch_by_id(Office, office_id)
-    return office.event_seq if office else 0
-
-
 def waiting_list(office: Office, rows: payloads.OfficeRows) -> list[dict]:
     """Today's waiting tickets, priority first then by arrival: one query for any number."""
     day = ticketing.business_day(office)
@@ -45,16 +39,16 @@ def waiting_list(office: Office, rows: payloads.OfficeRows) -> list[dict]:
 
 def snapshot(office_id: int, role: str = STAFF, counter_id: int | None = None) -> dict:
     """The state a screen of ``role`` starts from (a tablet: of its counter ``counter_id``)."""
-    seq = current_seq(office_id)  # first: the state read after it is at least as new
+    # The office row first: its sequence number is read before the rest of the state, so the
+    # state is at least as new as the number.
     office = Office.get_by_id(office_id)
-    data = {"seq": seq, "role": role, "office": payloads.office_payload(office)}
+    data = {"seq": office.event_seq, "role": role, "office": payloads.office_payload(office)}
     if role == TABLET:
         return _tablet(data, office, counter_id)
     data["fields"] = payloads.fields_payload(office)
     if role == KIOSK:
-        rows = payloads.OfficeRows(office, active=False)
         data["opening"] = ticketing.opening_state(office)
-        data["categories"] = payloads.categories_payload(rows)
+        data["categories"] = payloads.categories_payload(office_id)
         return data
     rows = payloads.OfficeRows(office)
     staff_counters = [payloads.counter_payload(c, rows=rows) for c in rows.ordered_counters()]
