@@ -87,20 +87,9 @@ def start(app) -> None:
 
 # --------------------------------------------------------------------------- printing
 
-PRINTER_MESSAGES = {
-    "out": ("paper_out", "error", "Máy in phiếu đã hết giấy. Hãy thay cuộn giấy."),
-    "low": ("paper_low", "warning", "Máy in phiếu sắp hết giấy."),
-}
-
-
-def printer_alert(status: dict) -> tuple[str, str, str]:
-    """(kind, level, Vietnamese message) for a printer status; level "ok" clears the alert."""
-    # A printer out of paper also reports itself offline: name the cause staff can fix.
-    if status.get("paper") in PRINTER_MESSAGES:
-        return PRINTER_MESSAGES[status["paper"]]
-    if not status.get("online"):
-        return "printer_offline", "error", "Máy in phiếu không phản hồi (mất kết nối hoặc tắt nguồn)."
-    return "printer_ok", "ok", "Máy in phiếu đã hoạt động bình thường."
+# How often the print supervisor reads which kiosks have server-reached printers (admin edits
+# take effect within this), fails jobs too late to print and notices silent print agents.
+PRINTERS_RELOAD_S = 2.0
 
 
 def public_base_url(app) -> str:
@@ -111,24 +100,8 @@ def public_base_url(app) -> str:
     return firstrun.setup_base_url(app)
 
 
-def ticket_print_data(app, job):
-    """Everything the printer needs for one job's ticket, read from the database here."""
-    from kiosk import printing
-
-    ticket = models.Ticket.get_by_id(job.ticket_id)
-    office = models.Office.get_by_id(ticket.office_id)
-    field = models.Field.get_by_id(ticket.field_id)
-    priority = models.PriorityCategory.get_or_none(models.PriorityCategory.id == ticket.priority_id)
-    ahead = ticketing.people_ahead(ticket)
-    wait_s = ticketing.estimated_wait_seconds(ahead, field.id, office)
-    return printing.ticket_print_from(
-        ticket, office, field, priority, people_ahead=ahead, estimated_wait_min=round(wait_s / 60),
-        status_url=f"{public_base_url(app)}/t/{ticket.public_token}",
-    )
-
-
 def open_configured_printer(app):
-    """The printer named by the PRINTER setting."""
+    """The printer named by the PRINTER setting (``server.py print-test``)."""
     from kiosk import printing
 
     return printing.open_printer(app.config["PRINTER"], app.config["PRINTER_TIMEOUT"],
@@ -136,27 +109,57 @@ def open_configured_printer(app):
                                  paper_mm=app.config["PAPER_WIDTH_MM"])
 
 
-@task
-def print_worker(app, stop=None) -> None:
-    """Print queued tickets and watch the printer's health; alerts go to every staff screen."""
-    import realtime
-    from kiosk import printing
+def kiosk_print_loop(app, device_id: int, office_id: int, printer_cfg, first: bool, stop) -> None:
+    """Print one kiosk's jobs on its server-reached printer and watch its health until ``stop``."""
+    from kiosk import printers, printing
 
-    if app.config.get("PRINTER", "none") == "none":
-        return
-    stop = stop or threading.Event()
-    printer = open_configured_printer(app)
+    printer = printers.open_for(device_id, printer_cfg, app.config)
 
     def build(job):
         with app.app_context():
-            if job.ticket_id is None:
-                return printing.TicketPrint(office_name="motcua", field_name="Trang in thử / Test page",
-                                            display_number="0000", footer="In thử máy in")
-            return ticket_print_data(app, job)
+            return printers.ticket_data(models.Ticket.get_by_id(job.ticket_id), public_base_url(app))
 
-    def on_status(office_id, poll):
-        kind, level, message = printer_alert(poll.status)
+    def on_status(oid, poll):
         with app.app_context(), models.connection():
-            realtime.alert(office_id, kind, message, level=level, printer=dict(poll.status, name=printer.name))
+            printers.announce(oid, device_id, printer.name, poll)
 
-    printing.run_worker(stop, printer, build, on_status=on_status, status_interval=app.config["PRINTER_POLL_S"])
+    # The PRINTER kiosk of a one-box install also takes the office's jobs bound to no kiosk.
+    printing.run_worker(stop, printer, build, office_id=office_id, kiosk_id=device_id, orphans=first,
+                        max_age_s=app.config["PRINT_MAX_AGE_S"], on_status=on_status,
+                        status_interval=app.config["PRINTER_POLL_S"])
+
+
+@task
+def print_worker(app, stop=None) -> None:
+    """Keep one print loop per kiosk whose printer the server reaches; sweep late jobs and silent agents.
+
+    Each kiosk's jobs print only on that kiosk's printer (issue 14); a kiosk whose printer changes
+    in the admin gets a new loop within PRINTERS_RELOAD_S.
+    """
+    from kiosk import printers
+
+    stop = stop or threading.Event()
+    running: dict[int, tuple] = {}
+    while not stop.is_set():
+        wanted = {}
+        try:
+            with app.app_context(), models.connection():
+                first = printers.first_kiosk_id()
+                for device, printer in printers.kiosk_printers(app.config).values():
+                    if printer.kind == "network":
+                        wanted[device.id] = (device.office_id, printer, device.id == first)
+                printers.sweep(app.config)
+        except Exception:  # keep the loop alive; the error is logged
+            log.exception("print supervisor pass failed")
+            wanted = {key: spec for key, (spec, _) in running.items()}
+        for device_id in list(running):
+            if running[device_id][0] != wanted.get(device_id):
+                running.pop(device_id)[1].set()
+        for device_id, spec in wanted.items():
+            if device_id not in running:
+                kiosk_stop = threading.Event()
+                running[device_id] = (spec, kiosk_stop)
+                socketio.start_background_task(kiosk_print_loop, app, device_id, *spec, kiosk_stop)
+        stop.wait(PRINTERS_RELOAD_S)
+    for _, kiosk_stop in running.values():
+        kiosk_stop.set()

@@ -109,6 +109,8 @@ class Config:
         self.PRINTER_PROFILE = env.get("PRINTER_PROFILE", "default")
         self.PRINTER_TIMEOUT = float(env.get("PRINTER_TIMEOUT", "3"))
         self.PRINTER_POLL_S = float(env.get("PRINTER_POLL_S", "15"))
+        # A ticket job older than this is not printed (the citizen has long left the kiosk) and marked so.
+        self.PRINT_MAX_AGE_S = float(env.get("PRINT_MAX_AGE_S", "180"))
         # QR codes and pairing links: this setting, else what the first-run setup saved (create_app reads
         # it), else this machine's LAN address; never a request's Host header (issue 13 row 9).
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")

@@ -10,6 +10,7 @@ import realtime
 import security
 import ticketing
 from models import Counter, Device, Field, Procedure, Rating, Ticket, utcnow
+from kiosk import printers
 from kiosk.routes import priority_categories
 from rules import access
 from security import require
@@ -185,14 +186,19 @@ def issue():
         raise errors.Invalid("Trường “priority” phải là mã đối tượng ưu tiên.", fields={"priority": "string"})
     client_ref = data.get("client_ref")
     kiosk = g.device if g.device is not None and g.device.kind == "kiosk" else None
+    printer = printers.printer_of(kiosk) if kiosk is not None else None  # the issuing kiosk's own (issue 14)
     change = ticketing.issue_ticket(
         _office_id(), field_id, priority=priority or None, kiosk=kiosk, client_ref=client_ref,
-        print_ticket=kiosk is not None and current_app.config.get("PRINTER", "none") != "none",
+        print_ticket=printer is not None and printer.queues_jobs,
     )
     realtime.publish(change)
+    if printer is not None and printer.queues_jobs and not change.duplicate:
+        printers.queued(kiosk.id, printer)
     body = ticket_status(change.ticket, change.office, change.field, change.queue.get(change.ticket.field_id))
     body.update(public_token=change.ticket.public_token, status_url=status_url(change.ticket),
                 duplicate=change.duplicate)
+    if kiosk is not None:
+        body["print"] = printers.issue_print(change.ticket, kiosk, printer)
     return jsonify(body), 200 if change.duplicate else 201
 
 

@@ -6,13 +6,15 @@ the JSON API (``/api/counters/...``, ``/api/tickets/...``) and the page follows 
 
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, render_template
+from flask import g, jsonify, render_template
 
 import errors
 import realtime
 import security
 import ticketing
 from api import openapi
+from api.validation import json_body
+from kiosk import printers
 from models import Counter
 from rules import access, states
 from security import require
@@ -41,8 +43,11 @@ openapi.register(
          "served": {"type": "integer"}, "avg_service_s": {"type": ["integer", "null"]},
          "no_show": {"type": "integer"}, "transferred": {"type": "integer"},
          "ratings": {"type": "object", "description": "count, satisfied, satisfied_pct, scale, levels[]"}}}),
-    ("post", "/api/tickets/{ticket_id}/reprint", "Queue a reprint of an open ticket of today (409 when printing is off)",
-     "clerk, leader, admin", None, 201, None),
+    ("post", "/api/tickets/{ticket_id}/reprint", "Queue a reprint of an open ticket of today on the kiosk picked "
+     "(`kiosk`, default the issuing one; 409 printer_off when it has no printer)",
+     "clerk, leader, admin", {"type": "object", "properties": {"kiosk": {"type": "integer"}}}, 201, None),
+    ("get", "/api/kiosks/printing", "The office's kiosks that print (where a reprint can go)", "clerk, leader, admin",
+     None, 200, {"type": "object", "properties": {"kiosks": {"type": "array"}}}),
 )
 
 
@@ -77,9 +82,21 @@ def reprint(ticket_id):
     ticket = ticketing.get_ticket(ticket_id, office_id)
     if ticket.counter_id:
         security.check_counter_access(Counter.get_by_id(ticket.counter_id))
-    if current_app.config.get("PRINTER", "none") == "none":
-        raise errors.DomainError("Hệ thống chưa cấu hình máy in phiếu, không in lại được.", code="printer_off")
-    change = ticketing.reprint(ticket_id, office_id=office_id, user=g.user)
+    data = json_body(optional=True)
+    kiosk = printers.reprint_target(ticket, office_id, data.get("kiosk"))  # the clerk's pick, else the issuing kiosk
+    change = ticketing.reprint(ticket_id, office_id=office_id, user=g.user, kiosk_id=kiosk.id)
+    if not change.duplicate:
+        printers.queued(kiosk.id)
     body = {"ticket": realtime.ticket_payload(change.ticket), "print_job_id": change.print_job_id,
-            "duplicate": change.duplicate}
+            "kiosk": {"id": kiosk.id, "name": kiosk.name}, "duplicate": change.duplicate}
     return jsonify(body), 200 if change.duplicate else 201
+
+
+@bp.get("/api/kiosks/printing")
+@require(roles=access.STAFF)
+def printing_kiosks():
+    """The office's kiosks with a printer: the console offers them for a reprint."""
+    office_id = security.current_office_id()
+    if office_id is None:
+        raise errors.Forbidden("Tài khoản không thuộc đơn vị nào.")
+    return jsonify({"kiosks": printers.kiosk_choices(office_id)})

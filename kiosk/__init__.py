@@ -1,8 +1,14 @@
 """Kiosk room: the citizen's touch kiosk at ``/kiosk`` (take a number, priority step, ticket
-on screen with a QR code, the public list of procedures); ``kiosk.printing`` prints tickets."""
+on screen with a QR code, the public list of procedures); ``kiosk.printing`` prints tickets,
+``kiosk.printers`` routes them to each kiosk's printer and ``kiosk.agent`` is the print agent
+that runs on a kiosk PC."""
 
-from flask import Blueprint
 
-bp = Blueprint("kiosk", __name__, template_folder="templates")
+def __getattr__(name: str):
+    """The blueprint ``bp``, made on first use: the print agent imports this package on a kiosk PC
+    that has no Flask."""
+    if name == "bp":
+        from .blueprint import bp
 
-from . import routes  # noqa: F401
+        return bp
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

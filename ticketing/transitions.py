@@ -121,8 +121,11 @@ def transfer(ticket_id, field_id=None, counter_id=None, note="", office_id=None,
                   previous_counter_id=previous_counter, counter=target)
 
 
-def reprint(ticket_id, office_id=None, user=None, now=None) -> Change:
-    """Queue one more print of an open ticket of today; a print already pending is not doubled."""
+def reprint(ticket_id, office_id=None, user=None, now=None, kiosk_id=None) -> Change:
+    """Queue one more print of an open ticket of today; a print already pending is not doubled.
+
+    ``kiosk_id``: the kiosk whose printer prints it (the clerk's pick; default the issuing kiosk).
+    """
     now = now or utcnow()
     with write_transaction():
         ticket = get_ticket(ticket_id, office_id)
@@ -140,7 +143,8 @@ def reprint(ticket_id, office_id=None, user=None, now=None) -> Change:
         )
         if pending is not None:
             return Change("reprint", office.id, ticket=ticket, print_job_id=pending.id, duplicate=True)
-        job = models.PrintJob.create(office=office.id, ticket=ticket.id, kiosk=ticket.kiosk_id,
+        job = models.PrintJob.create(office=office.id, ticket=ticket.id,
+                                     kiosk=kiosk_id if kiosk_id is not None else ticket.kiosk_id,
                                      created_at=now, next_attempt_at=now)
         record_event(ticket, "reprint", ticket.state, now, counter=ticket.counter_id, user=id_of(user), print_job=job.id)
     return Change("reprint", office.id, ticket=ticket, print_job_id=job.id)

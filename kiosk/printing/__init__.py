@@ -52,54 +52,29 @@ Print queue (kiosk/printing/jobs.py; uses models.connection / models.write_trans
         on_status(office_id, StatusPoll) are where the caller emits.
 """
 
-from .encode import (
-    build_test_page,
-    encode_ticket,
-    printable_width,
-    profile_names,
-    ticket_bytes,
-)
-from .jobs import (
-    JobResult,
-    StatusPoll,
-    backoff_seconds,
-    enqueue_test,
-    poll_status,
-    process_pending,
-    record_status,
-    run_worker,
-)
-from .render import (
-    TicketPrint,
-    format_local_time,
-    paper_dots,
-    render_test_page,
-    render_ticket,
-    ticket_print_from,
-)
-from .transport import Printer, PrinterError, open_printer
+# Names are loaded on first use (PEP 562): the print agent on a kiosk PC imports
+# kiosk.printing.transport without the server's packages (peewee for the queue, Flask).
+_HOMES = {
+    "encode": ("build_test_page", "encode_ticket", "printable_width", "profile_names", "ticket_bytes"),
+    "jobs": ("JobResult", "StatusPoll", "backoff_seconds", "enqueue_test", "poll_status", "process_pending",
+             "record_status", "run_worker"),
+    "render": ("TicketPrint", "format_local_time", "paper_dots", "render_test_page", "render_ticket",
+               "ticket_print_from"),
+    "transport": ("Printer", "PrinterError", "open_printer"),
+    "config": ("KioskPrinter",),
+}
+_WHERE = {name: module for module, names in _HOMES.items() for name in names}
 
-__all__ = [
-    "JobResult",
-    "Printer",
-    "PrinterError",
-    "StatusPoll",
-    "TicketPrint",
-    "backoff_seconds",
-    "build_test_page",
-    "encode_ticket",
-    "enqueue_test",
-    "format_local_time",
-    "open_printer",
-    "paper_dots",
-    "poll_status",
-    "printable_width",
-    "process_pending",
-    "profile_names",
-    "record_status",
-    "render_test_page",
-    "render_ticket",
-    "run_worker",
-    "ticket_bytes",
-    "ticket_print_from",
-]
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    """Import the submodule holding ``name`` when it is first asked for."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -79,15 +79,22 @@ def enqueue_test(office_id: int, *, kiosk_id: int | None = None,
     return job.id
 
 
-def _due(now: dt.datetime, office_id: int | None, kiosk_id: int | None, limit: int) -> list:
-    """Ids and states of jobs due now, oldest first (read only, no transaction)."""
+def _due(now: dt.datetime, office_id: int | None, kiosk_id: int | None, limit: int,
+         orphans: bool = False) -> list:
+    """Ids and states of jobs due now, oldest first (read only, no transaction).
+
+    ``orphans``: with ``kiosk_id``, also the office's jobs bound to no kiosk (queued before
+    kiosks had printers of their own): the PRINTER kiosk of a one-box install takes them.
+    """
     query = (PrintJob
              .select(PrintJob.id, PrintJob.state)
              .where(PrintJob.state.in_(("pending", "printing")),
                     PrintJob.next_attempt_at <= now))
     if office_id is not None:
         query = query.where(PrintJob.office == office_id)
-    if kiosk_id is not None:
+    if kiosk_id is not None and orphans:
+        query = query.where((PrintJob.kiosk == kiosk_id) | PrintJob.kiosk.is_null())
+    elif kiosk_id is not None:
         query = query.where(PrintJob.kiosk == kiosk_id)
     return list(query.order_by(PrintJob.id).limit(limit).tuples())
 
@@ -136,7 +143,7 @@ def _job_bytes(job: PrintJob, printer: Printer, build_data: BuildData, now: dt.d
 def process_pending(printer: Printer, build_data: BuildData, now: dt.datetime | None = None, *,
                     office_id: int | None = None, kiosk_id: int | None = None, limit: int = 10,
                     max_attempts: int = MAX_ATTEMPTS, max_age_s: float = MAX_AGE_S,
-                    ) -> list[JobResult]:
+                    orphans: bool = False) -> list[JobResult]:
     """Print the jobs due at `now`; returns one JobResult per job touched.
 
     `build_data(job)` returns the TicketPrint for a ticket job (it may read the database; it is
@@ -146,7 +153,7 @@ def process_pending(printer: Printer, build_data: BuildData, now: dt.datetime | 
     now = now or models.utcnow()
     results: list[JobResult] = []
     with models.connection():
-        for job_id, state in _due(now, office_id, kiosk_id, limit):
+        for job_id, state in _due(now, office_id, kiosk_id, limit, orphans):
             job = _claim(job_id, state, now)
             if job is None:
                 continue  # another worker took it
@@ -217,6 +224,7 @@ def _office_ids() -> list[int]:
 
 def run_worker(stop_event, printer: Printer, build_data: BuildData, *,
                office_id: int | None = None, kiosk_id: int | None = None,
+               orphans: bool = False, max_age_s: float = MAX_AGE_S,
                interval: float = 1.0,
                status_interval: float = 15.0,
                on_jobs: Callable[[list[JobResult]], None] | None = None,
@@ -226,15 +234,15 @@ def run_worker(stop_event, printer: Printer, build_data: BuildData, *,
     Start it as a background task (socketio.start_background_task). It only sleeps with
     time.sleep (green under eventlet's monkey patching), checks `stop_event.is_set()` between
     short naps, and survives errors so a database hiccup does not end printing for the day.
-    `office_id` / `kiosk_id` limit the jobs taken (one worker per printer when kiosks have
-    their own). `on_jobs(results)` is called when a pass touched jobs; `on_status(office_id, poll)` when a
+    `office_id` / `kiosk_id` limit the jobs taken (one worker per kiosk printer; `orphans`
+    as in process_pending). `on_jobs(results)` is called when a pass touched jobs; `on_status(office_id, poll)` when a
     status changed: the place for the caller to emit to the screens.
     """
     next_status = time.monotonic()
     while not stop_event.is_set():
         try:
             results = process_pending(printer, build_data, office_id=office_id,
-                                      kiosk_id=kiosk_id)
+                                      kiosk_id=kiosk_id, orphans=orphans, max_age_s=max_age_s)
             if results and on_jobs is not None:
                 on_jobs(results)
             if status_interval and time.monotonic() >= next_status:
@@ -249,3 +257,26 @@ def run_worker(stop_event, printer: Printer, build_data: BuildData, *,
         wake = time.monotonic() + interval
         while not stop_event.is_set() and time.monotonic() < wake:
             time.sleep(min(0.2, max(0.0, wake - time.monotonic())))
+
+
+def status_rows(office_id: int) -> list[dict]:
+    """The office's printers and their health; a kiosk's printer names its kiosk (issue 14)."""
+    from models import Device
+
+    from .config import kiosk_id_of
+
+    with models.connection():
+        rows = list(PrinterStatus.select().where(PrinterStatus.office == office_id).order_by(PrinterStatus.id))
+        ids = [i for i in (kiosk_id_of(r.name) for r in rows) if i is not None]
+        names = dict(Device.select(Device.id, Device.name).where(Device.id.in_(ids)).tuples()) if ids else {}
+    result = []
+    for row in rows:
+        kiosk_id = kiosk_id_of(row.name)
+        kiosk_name = names.get(kiosk_id) if kiosk_id is not None else None
+        result.append({
+            "name": row.name, "kiosk_id": kiosk_id, "kiosk_name": kiosk_name,
+            "label": f"Máy in {kiosk_name}" if kiosk_name else "Máy in phiếu",
+            "online": row.online, "paper": row.paper, "message": row.message,
+            "checked_at": row.checked_at.isoformat(timespec="seconds") + "Z" if row.checked_at else None,
+        })
+    return result
