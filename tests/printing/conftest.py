@@ -19,6 +19,7 @@ STATUS_OK = {1: 0x12, 2: 0x12, 4: 0x12}
 # Paper end: printer offline (bit 3), stopped by paper end (bit 5), roll sensor bits 5-6.
 STATUS_PAPER_OUT = {1: 0x1A, 2: 0x32, 4: 0x72}
 STATUS_PAPER_LOW = {1: 0x12, 2: 0x12, 4: 0x1E}
+SLOW_S = 1.5
 
 
 class FakePrinter:
@@ -26,7 +27,8 @@ class FakePrinter:
 
     mode: "ok" | "paper_out" | "paper_low" | "hang" (accept, never read) |
           "drop" (answer, read a little of the job, close) |
-          "stall" (answer, read a little of the job, then stop reading and answering).
+          "stall" (answer, read a little of the job, then stop reading and answering) |
+          "slow" (like ok, but pauses SLOW_S once the job's image starts: a job in progress).
     Every DLE EOT n in the stream is answered like a real printer would.
     """
 
@@ -87,6 +89,7 @@ class FakePrinter:
         buffer = b""
         scan = 0
         image_bytes = 0
+        paused = False
         try:
             while not self._stop.is_set():
                 if mode == "hang":
@@ -108,6 +111,9 @@ class FakePrinter:
                     image_bytes = len(buffer) - buffer.index(b"\x1dv0")
                 if mode == "drop" and image_bytes > 1000:
                     break
+                if mode == "slow" and image_bytes and not paused:
+                    paused = True
+                    time.sleep(SLOW_S)
                 reply, scan = self._answers(buffer, scan, mode)
                 if reply:
                     conn.sendall(reply)
@@ -231,3 +237,99 @@ def make_print_job(make_ticket_row):
             return PrintJob.create(office=ticket.office_id, ticket=ticket.id, next_attempt_at=now, created_at=now).id
 
     return make
+
+
+class TcpProxy:
+    """A TCP relay on 127.0.0.1 in front of a server; ``cut()`` drops every connection and refuses
+    new ones (a network cut) until ``resume()``."""
+
+    def __init__(self, target_port: int):
+        """Listen on a free loopback port, relaying to 127.0.0.1:target_port."""
+        self.target = ("127.0.0.1", target_port)
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server.settimeout(0.05)
+        self.port = self._server.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.open = threading.Event()
+        self.open.set()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._links: list[socket.socket] = []
+        self._accept = threading.Thread(target=self._accept_loop, daemon=True)
+        self._accept.start()
+
+    def _accept_loop(self):
+        """Accept clients; while cut, close them at once."""
+        while not self._stop.is_set():
+            try:
+                client, _ = self._server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not self.open.is_set():
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=2)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._links += [client, upstream]
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    def _pump(self, src, dst):
+        """Copy one direction until either side closes."""
+        src.settimeout(None)
+        try:
+            while chunk := src.recv(65536):
+                dst.sendall(chunk)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            self._drop(sock)
+
+    @staticmethod
+    def _drop(sock):
+        """Shut a socket down both ways (the peer sees the end at once) and close it."""
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        sock.close()
+
+    def cut(self):
+        """Drop every relayed connection and refuse new ones."""
+        self.open.clear()
+        with self._lock:
+            links, self._links = self._links, []
+        for sock in links:
+            self._drop(sock)
+
+    def resume(self):
+        """Relay new connections again."""
+        self.open.set()
+
+    def close(self):
+        """Stop relaying."""
+        self._stop.set()
+        self.cut()
+        self._accept.join(timeout=2)
+        self._server.close()
+
+
+@pytest.fixture
+def tcp_proxy():
+    """Factory of TCP proxies, all closed after the test."""
+    made = []
+
+    def make(target_port):
+        proxy = TcpProxy(target_port)
+        made.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in made:
+        proxy.close()

@@ -36,7 +36,7 @@ def two_offices_two_kiosks(bag, printers):
         b_kiosks = [make_device(office_b, "kiosk", name=f"Kiosk B{i}") for i in (1, 2)]
         make_user(office_b, "leader", username="lanhdao_b")
         pairs = [(bag.kiosk, bag.kiosk_token), second_a, *b_kiosks]
-        for (device, _), printer in zip(pairs, printers):
+        for (device, _), printer in zip(pairs, printers, strict=True):
             device.settings = {"printer": {"kind": "network", "url": printer.url, "paper_mm": 80}}
             device.save()
     kiosks = [device for device, _ in pairs]
@@ -79,7 +79,7 @@ def test_each_kiosk_prints_only_its_own_tickets(live_office, live_server_factory
         assert wait_for(lambda: all(len(p.printed) >= TICKETS_PER_KIOSK for p in printers), 120), \
             [len(p.printed) for p in printers]
         time.sleep(1)  # anything printed twice would arrive now
-        for device, printer in zip(kiosks, printers):
+        for device, printer in zip(kiosks, printers, strict=True):
             got = printed_tokens(printer, decode_raster)
             assert len(got) == len(set(got)) == TICKETS_PER_KIOSK, device.name  # nothing twice, none lost
             assert set(got) == set(issued[device.id]), device.name  # its own tickets, nobody else's
