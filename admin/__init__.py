@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 
-from . import api, routes  # noqa: E402,F401
+from . import api, printers, routes  # noqa: E402,F401

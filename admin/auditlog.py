@@ -70,12 +70,14 @@ ACTION_NAMES = {
     "device.update": "Sửa thiết bị",
     "device.revoke": "Thu hồi thiết bị",
     "device.reissue": "Cấp lại liên kết thiết bị",
+    "device.printer": "Đổi máy in của kiosk",
     "voice.upload": "Tải lên giọng đọc",
     "voice.delete": "Xóa giọng đọc",
 }
 # Names of settings and columns as the audit page shows them.
 KEY_NAMES = {
     "name": "Tên",
+    "printer": "Máy in phiếu",
     "address": "Địa chỉ",
     "open_time": "Giờ mở cửa",
     "lunch_start": "Nghỉ trưa từ",

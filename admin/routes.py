@@ -17,6 +17,7 @@ from rules import speech, states
 from peewee import fn
 
 from . import auditlog, bp, store
+from . import printers as printer_admin
 from .access import office_id, page
 
 
@@ -200,6 +201,7 @@ def devices():
     for device in store.devices(office.id):
         data = store.device_dict(device)
         data["counter"] = numbers.get(device.counter_id)
+        data["printer"] = printer_admin.row(device) if device.kind == "kiosk" else None  # issue 14
         data["last_seen_text"] = ago_text(office, device.last_seen)
         data["created_text"] = local_text(office, device.created_at)
         data["revoked_text"] = local_text(office, device.revoked_at)
@@ -211,6 +213,7 @@ def devices():
         counters=counters,
         kinds=store.KIND_NAMES,
         fields=[store.field_dict(f) for f in store.fields(office.id)],
+        **printer_admin.page_context(),
     )
 
 

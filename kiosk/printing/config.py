@@ -30,6 +30,9 @@ KIND_NAMES = {
     "agent": "Máy in gắn vào kiosk (chương trình in trên kiosk)",
     "browser": "In qua trình duyệt của kiosk",
 }
+# The same, short, for a table cell.
+KIND_SHORT = {"none": "Không in phiếu", "network": "Máy in mạng", "agent": "Máy in gắn vào kiosk",
+              "browser": "In qua trình duyệt"}
 PAPER_WIDTHS = (80, 58)
 
 
