@@ -34,11 +34,6 @@ from . import payloads, snapshots
 from .rooms import DISPLAY, KIOSK, LEADERS, PUBLIC, ROLES, STAFF, TABLET, UPDATE, room
 from .setup import socketio
 
-# Change.kind -> the update's kind (a recall is a call with ``recall`` set).
-KINDS = {"issued": "issued", "start": "start", "finish": "finish", "no_show": "no_show", "cancel": "cancel",
-         "reactivate": "reactivate", "transferred": "transferred", "counter": "counter", "rated": "rated"}
-
-
 def send(office_id: int, kind: str, messages: dict[str, dict]) -> int:
     """Take the office's next sequence number and send each role room its message; returns it."""
     seq = models.bump_event_seq(office_id)
@@ -56,7 +51,8 @@ def publish(change: ticketing.Change) -> None:
     office_id = change.office_id
     office = change.office or models.fetch_by_id(Office, office_id)
     ticket = change.ticket
-    kind = ("recalled" if change.recall else "called") if change.kind == "called" else KINDS.get(change.kind, change.kind)
+    # The update's kind is the change's, except that a recall (a call with ``recall`` set) says so.
+    kind = "recalled" if change.kind == "called" and change.recall else change.kind
     staff, leaders, display, kiosk, tablet, public = {}, {}, {}, {}, {}, {}
 
     counters = _changed_counters(change)

@@ -263,3 +263,14 @@ def test_real_eventlet_server_pushes_calls_to_a_python_socketio_client(live_offi
         assert received[1]["call"]["number"] == "1001" and received[1]["seq"] == received[0]["seq"] + 1
     finally:
         close_socket(client)
+
+
+def test_a_recall_is_its_own_kind_and_its_call_says_recall(app, office, api):
+    make_ticket(office.f1)
+    clerk = api("canbo1")
+    ticket = clerk.post(f"/api/counters/{office.c1.id}/call-next").get_json()["ticket"]
+    display = connect(app, device_token=office.display_token)
+    display.get_received()
+    clerk.post(f"/api/tickets/{ticket['id']}/recall")
+    [update] = updates(display)
+    assert (update["kind"], update["call"]["recall"], update["call"]["ticket"]["recall_count"]) == ("recalled", True, 1)
