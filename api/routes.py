@@ -10,7 +10,7 @@ import realtime
 import security
 import ticketing
 from models import Counter, Device, Field, Procedure, Rating, Ticket, utcnow
-from kiosk import printers
+import kiosk.printers as printers  # the module only: importing the kiosk package here would loop back (kiosk.agent_link -> api)
 from kiosk.routes import priority_categories
 from rules import access
 from security import require

@@ -5,9 +5,10 @@ that runs on a kiosk PC."""
 
 
 def __getattr__(name: str):
-    """The blueprint ``bp``, made on first use: the print agent imports this package on a kiosk PC
-    that has no Flask."""
+    """The blueprint ``bp`` with its routes, made on first use: the print agent imports this package
+    on a kiosk PC that has no Flask."""
     if name == "bp":
+        from . import agent_link, print_routes, routes  # noqa: F401 - they register on the blueprint
         from .blueprint import bp
 
         return bp

@@ -22,7 +22,7 @@ from realtime.agents import NAMESPACE, agent_room
 from realtime.setup import socketio
 from security import device_from_token, require
 
-from . import bp
+from .blueprint import bp
 
 openapi.register(
     ("post", "/api/agent/take", "Print agent: take the kiosk's due print jobs (ESC/POS in base64); "

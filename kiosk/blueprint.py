@@ -1,7 +1,5 @@
-"""Kiosk room: the blueprint (its routes register themselves on import)."""
+"""Kiosk room: the blueprint alone (``kiosk.bp`` loads the route modules that register on it)."""
 
 from flask import Blueprint
 
 bp = Blueprint("kiosk", __name__, template_folder="templates")
-
-from . import agent_link, print_routes, routes  # noqa: E402,F401

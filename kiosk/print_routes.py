@@ -23,7 +23,7 @@ from models import Device, PrintJob, Ticket
 from rules import access
 from security import require
 
-from . import bp
+from .blueprint import bp
 
 openapi.register(
     ("get", "/api/print-jobs/{job_id}", "How far a ticket's print is: outcome printing | printed | paper_out | "

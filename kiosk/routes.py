@@ -7,7 +7,7 @@ Socket.IO and issues tickets through ``POST /api/tickets``.
 
 from __future__ import annotations
 
-from flask import Response, current_app, g, render_template, request
+from flask import Response, g, render_template, request
 
 import errors
 import realtime
@@ -17,7 +17,8 @@ from models import PriorityCategory
 from rules import access, calendar
 from security import require
 
-from . import bp
+from . import printers
+from .blueprint import bp
 
 # Seconds without a touch before a sub-page (priority step, procedures, an error) goes home.
 IDLE_SECONDS = 60
@@ -73,7 +74,10 @@ TEXTS = {
     "about_hours": ("Khoảng {h} giờ {m} phút", "About {h} h {m} min"),
     "ticket_qr": ("Quét mã để theo dõi số trên điện thoại", "Scan to follow your number on a phone"),
     "ticket_keep": ("Vui lòng giữ phiếu và theo dõi màn hình", "Please keep your ticket and watch the screen"),
-    "ticket_printing": ("Mời nhận phiếu in bên dưới.", "Please take your printed ticket below."),
+    "print_printing": ("Đang in phiếu…", "Printing your ticket…"),
+    "print_done": ("Đã in phiếu. Mời nhận phiếu bên dưới.", "Printed. Please take your ticket below."),
+    "print_paper_out": ("Máy in hết giấy, vui lòng ghi nhớ số", "The printer is out of paper: please remember your number"),
+    "print_failed": ("Chưa in được phiếu, vui lòng ghi nhớ số", "The ticket could not be printed: please remember your number"),
     "done": ("Xong", "Done"),
     "error_title": ("Chưa lấy được số thứ tự", "No number was issued"),
     "error_network": ("Mất kết nối tới máy chủ. Vui lòng thử lại sau ít phút hoặc hỏi cán bộ.",
@@ -137,7 +141,8 @@ def kiosk_page():
         "timezone": office.timezone or "Asia/Ho_Chi_Minh",
         "ticket_seconds": max(3, office.kiosk_ticket_seconds or 15),
         "idle_seconds": IDLE_SECONDS,
-        "printing": current_app.config.get("PRINTER", "none") != "none",
+        # This kiosk's own printer (issue 14): how its tickets print, so the screen can say what happened.
+        "printer": printers.printer_of(device).as_dict(),
         "fields": realtime.fields_payload(office),
         "opening": ticketing.opening_state(office),
         "categories": priority_categories(office.id),

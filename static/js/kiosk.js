@@ -34,7 +34,9 @@
     guardUntil: 0,
     net: { browser: navigator.onLine !== false, socket: null, http: true },
   };
-  var timers = { idle: null, ticket: null, countdown: null, probe: null, retry: null, giveUp: null };
+  var timers = { idle: null, ticket: null, countdown: null, probe: null, retry: null, giveUp: null, print: null };
+  var PRINT_FOLLOW_MS = 1000;       // how often the screen asks how far its ticket's print is
+  var REMEMBER_EXTRA_S = 15;        // a ticket that did not print stays on screen longer: time to note the number
 
   // ---------------------------------------------------------------- texts
 
@@ -182,7 +184,7 @@
   }
 
   function goHome(resetLanguage) {
-    clearTimeout(timers.ticket); clearInterval(timers.countdown);
+    clearTimeout(timers.ticket); clearInterval(timers.countdown); clearTimeout(timers.print);
     state.choice = null;
     if (resetLanguage && state.lang !== "vi") { state.lang = "vi"; applyTexts(); }
     renderHome();
@@ -476,6 +478,86 @@
     }, 1000);
     clearTimeout(timers.ticket);
     timers.ticket = setTimeout(function () { goHome(true); }, cfg.ticket_seconds * 1000);
+    followPrint(data.print, data.number);
+  }
+
+  // ---------------------------------------------------------------- printing (issue 14)
+
+  var PRINT_TEXTS = { printing: "print_printing", printed: "print_done", paper_out: "print_paper_out",
+                      not_printed: "print_failed" };
+
+  /** Say what happened to the paper ticket, whichever way this kiosk prints. */
+  function showPrint(outcome) {
+    var node = document.getElementById("k-print");
+    node.hidden = !outcome;
+    if (!outcome) return;
+    node.setAttribute("data-outcome", outcome);
+    node.setAttribute("data-t", PRINT_TEXTS[outcome]);
+    node.textContent = t(PRINT_TEXTS[outcome]);
+    // "Keep your ticket" makes no sense when there is none.
+    document.querySelector("#screen-ticket .k-keep").hidden = outcome === "paper_out" || outcome === "not_printed";
+    if (outcome === "paper_out" || outcome === "not_printed") {
+      // The number on screen is all the citizen has: keep it there long enough to note it.
+      clearTimeout(timers.ticket);
+      var left = cfg.ticket_seconds + REMEMBER_EXTRA_S;
+      document.getElementById("k-countdown").textContent = "(" + left + ")";
+      clearInterval(timers.countdown);
+      timers.countdown = setInterval(function () {
+        left -= 1;
+        document.getElementById("k-countdown").textContent = "(" + Math.max(left, 0) + ")";
+      }, 1000);
+      timers.ticket = setTimeout(function () { goHome(true); }, left * 1000);
+    }
+  }
+
+  function followPrint(print, number) {
+    clearTimeout(timers.print);
+    document.querySelector("#screen-ticket .k-keep").hidden = false;
+    if (!print || !print.kind || print.kind === "none") { showPrint(null); return; }
+    if (print.kind === "browser") { printInBrowser(print.url); return; }
+    var shown = document.getElementById("screen-ticket").getAttribute("data-number");
+    showPrint(print.outcome || "printing");
+    if (!print.job_id || print.outcome === "printed" || print.outcome === "paper_out" || print.outcome === "not_printed") return;
+    timers.print = setTimeout(function ask() {
+      if (state.screen !== "ticket" || shown !== number) return;  // the next citizen's screen: stop
+      Motcua.api("GET", "/api/print-jobs/" + print.job_id).then(function (job) {
+        if (state.screen !== "ticket") return;
+        showPrint(job.outcome);
+        if (job.outcome === "printing") timers.print = setTimeout(ask, PRINT_FOLLOW_MS);
+      }, function () {
+        if (state.screen === "ticket") timers.print = setTimeout(ask, PRINT_FOLLOW_MS * 2);
+      });
+    }, PRINT_FOLLOW_MS);
+  }
+
+  /** Browser printing: the server-rendered ticket, one page the paper's width, to the default printer
+   *  (Chromium started with --kiosk-printing prints it without a dialog). */
+  function printInBrowser(url) {
+    showPrint("printing");
+    var old = document.getElementById("k-print-frame");
+    if (old) old.remove();
+    var frame = document.createElement("iframe");
+    frame.id = "k-print-frame";
+    frame.setAttribute("aria-hidden", "true");
+    frame.tabIndex = -1;
+    frame.style.cssText = "position:fixed;width:0;height:0;border:0;visibility:hidden";
+    frame.onload = function () {
+      var image = frame.contentDocument && frame.contentDocument.querySelector("img");
+      function go() {
+        try {
+          frame.contentWindow.focus();
+          frame.contentWindow.print();
+          showPrint("printed");
+        } catch (err) {
+          showPrint("not_printed");
+        }
+      }
+      if (!image) { showPrint("not_printed"); return; }
+      if (image.complete && image.naturalWidth) go();
+      else { image.onload = go; image.onerror = function () { showPrint("not_printed"); }; }
+    };
+    frame.src = url;
+    document.body.appendChild(frame);
   }
 
   function renderQr(url) {
