@@ -70,10 +70,10 @@ def ticket_status(ticket: Ticket, office=None, field=None, queue=None) -> dict:
 
 
 @bp.post("/api/session")
-    import passwords
-
 def login():
     """Log in with username and password; sets the session cookie."""
+    import passwords
+
     data = json_body()
     # The password as typed (passwords.py): stripping it here refused passwords the admin page set.
     password = passwords.as_typed(data.get("password"))
