@@ -36,6 +36,8 @@ case "$ROLE" in
     # Touch screens: no pinch zoom, no swipe back.
     FLAGS+=(--touch-events=enabled --disable-pinch --overscroll-history-navigation=0)
     FEATURES+=",TouchpadOverscrollHistoryNavigation"
+    # A kiosk with browser printing (issue 14) prints its ticket on the default printer without a dialog.
+    [[ $ROLE == kiosk ]] && FLAGS+=(--kiosk-printing)
     ;;
   display) ;;
   *) echo "role must be kiosk, display or tablet" >&2; exit 2 ;;

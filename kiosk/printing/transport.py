@@ -490,6 +490,47 @@ class CupsPrinter(Printer):
         return _status(online, "unknown", text or MESSAGES["unknown"])
 
 
+class Win32Printer(Printer):
+    """A printer installed in Windows (a kiosk running the print agent), sent raw with python-escpos
+    Win32Raw (needs pywin32). Not tested here: the project has no Windows machine."""
+
+    scheme = "win32"
+
+    def __init__(self, url, timeout=DEFAULT_TIMEOUT, *, printer_name: str, **kwargs):
+        """The Windows printer's name, as in Settings > Printers."""
+        super().__init__(url, timeout, **kwargs)
+        self.printer_name = printer_name
+
+    def _open(self):
+        """Open the Windows printer, or explain why it cannot be (not Windows, no pywin32, no such printer)."""
+        try:
+            from escpos.printer import Win32Raw
+
+            printer = Win32Raw(printer_name=self.printer_name, profile=self.profile)
+            printer.open()
+        except Exception as exc:
+            raise PrinterError(
+                f"Không mở được máy in Windows “{self.printer_name}” ({exc}); cần Windows và gói pywin32"
+            ) from exc
+        return printer
+
+    def _send(self, data: bytes) -> None:
+        """Spool the job raw to the Windows printer."""
+        printer = self._open()
+        try:
+            printer._raw(data)
+        finally:
+            printer.close()
+
+    def status(self) -> dict:
+        """Online when Windows opens the printer; paper cannot be read this way."""
+        try:
+            self._open().close()
+        except PrinterError as exc:
+            return _status(False, "unknown", str(exc))
+        return _status(True, "unknown", MESSAGES["unknown"])
+
+
 def _one(query: dict, key: str, default=None):
     """Last value of a query-string key."""
     values = query.get(key)
@@ -521,6 +562,7 @@ def open_printer(url: str, timeout: float = DEFAULT_TIMEOUT, *, profile: str | N
     serial:///dev/ttyUSB0?baudrate=19200  also bytesize, parity (N/E/O), stopbits, xonxoff, dsrdtr
     file:///dev/usb/lp0                   a device file (Linux usblp), appended to
     cups://queue-name                     a CUPS queue, sent raw with `lp`
+    win32://Printer Name                  a Windows printer via python-escpos Win32Raw (untested)
     none                                  printing off
     Every scheme also takes ?profile=TM-T88V&paper=58&name=... overriding the arguments.
     """
@@ -577,6 +619,11 @@ def open_printer(url: str, timeout: float = DEFAULT_TIMEOUT, *, profile: str | N
             if parts.netloc or not path.startswith("/"):
                 raise ValueError("expected file:///dev/usb/lp0 (three slashes, absolute path)")
             return FilePrinter(text, timeout, path=path, **common)
+        if scheme == "win32":
+            name = unquote(parts.netloc or parts.path.lstrip("/"))
+            if not name:
+                raise ValueError("missing printer name, e.g. win32://EPSON TM-T20II Receipt")
+            return Win32Printer(text, timeout, printer_name=name, **common)
         if scheme == "cups":
             queue = unquote(parts.netloc or parts.path.lstrip("/"))
             if not queue:
@@ -586,5 +633,5 @@ def open_printer(url: str, timeout: float = DEFAULT_TIMEOUT, *, profile: str | N
         raise ValueError(f"Invalid {hint}: {exc}") from None
     raise ValueError(
         f"Invalid {hint}: unknown scheme {parts.scheme!r}; use network://, usb://, serial://, "
-        "file://, cups:// or none"
+        "file://, cups://, win32:// or none"
     )

@@ -141,3 +141,41 @@ def test_a_printer_failure_answer_puts_the_job_back_with_back_off(office_row):
 def test_another_kiosks_job_is_not_answered(office_row):
     kiosk_id, job_id = kiosk_job(office_row, state="printing", attempts=1)
     assert delivery.acknowledge(kiosk_id + 1000, job_id, "printed", now=T0) is None
+
+
+def test_requirements_agent_pins_every_package_the_agent_loads_at_the_tested_version():
+    probe = ("import sys, importlib.metadata as md\n"
+             "import kiosk.agent.agent, kiosk.agent.__main__\n"
+             "from kiosk.printing.transport import open_printer\n"
+             "open_printer('network://127.0.0.1:9100', 1).status\n"
+             "dists = md.packages_distributions()\n"
+             "names = {m.split('.')[0] for m in sys.modules} - set(sys.stdlib_module_names) - {'kiosk'}\n"
+             # Loaded here only because the server's packages are installed: python-socketio imports redis
+             # (which imports typing_extensions) when it finds it; _distutils_hack is setuptools' venv hook.
+             "names -= {'redis', 'typing_extensions', '_distutils_hack'}\n"
+             "for name in sorted(names):\n"
+             "    for dist in dists.get(name, []):\n"
+             "        print(dist.lower().replace('_', '-'), md.version(dist))\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = dict(line.split() for line in done.stdout.split("\n") if line.strip())
+    pinned = {}
+    for line in (ROOT / "requirements-agent.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pinned[name.strip().lower().replace("_", "-")] = version.strip()
+    assert loaded and {name: pinned.get(name) for name in loaded} == loaded
+
+
+def test_a_windows_printer_is_named_and_refused_clearly_off_windows():
+    from kiosk.printing.transport import PrinterError, open_printer
+
+    printer = open_printer("win32://EPSON%20TM-T20II%20Receipt", 2)
+    assert printer.printer_name == "EPSON TM-T20II Receipt"
+    try:
+        printer.send(b"\x1b@")
+    except PrinterError as exc:
+        assert "Windows" in str(exc)
+    else:
+        raise AssertionError("sent to a Windows printer on Linux")
+    assert printer.status()["online"] is False
