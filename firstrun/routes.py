@@ -24,6 +24,7 @@ import security
 from api.openapi import register
 from api.validation import int_value, json_body, str_value
 from models import Counter, CounterField, Field, Office, PriorityCategory, Procedure, User
+from rules import access, calendar
 
 from . import bp
 
@@ -113,8 +114,7 @@ def page():
                   "checked": code in COMMON_FIELDS}
                  for code, name, name_en, procedures in demo.FIELDS]
     return render_template("firstrun/setup.html", catalogue=catalogue, base_url=setup_base_url(current_app),
-                           weekdays=[(1, "Thứ Hai"), (2, "Thứ Ba"), (3, "Thứ Tư"), (4, "Thứ Năm"), (5, "Thứ Sáu"),
-                                     (6, "Thứ Bảy"), (7, "Chủ Nhật")])
+                           weekdays=[(day, calendar.weekday_name(day)) for day in range(1, 8)])
 
 
 def _fail(name: str, message: str):
@@ -153,7 +153,7 @@ def create_office():
         if Office.select().exists():
             raise errors.DomainError("Đơn vị đã được thiết lập.", code="already_set_up", status=409)
         office = Office.create(name=str(settings.get("name") or "")[:200] or "?")
-        admin = User.create(office=office, username=username, full_name=full_name, role="admin",
+        admin = User.create(office=office, username=username, full_name=full_name, role=access.ADMIN,
                             password_hash=security.hash_password(password))
         store.update_settings(office.id, admin, settings)  # the admin page's own checks (422 per box)
         fields = []

@@ -12,6 +12,7 @@ import ticketing
 from admin.access import office_id, page, reader, writer
 from api.openapi import register
 from api.validation import int_value, json_body, str_value
+from rules import access
 from security import require
 
 from . import bp, status
@@ -20,7 +21,7 @@ from . import bp, status
 def may_see_details() -> bool:
     """An admin's session or the MONITOR_TOKEN (Authorization: Bearer ...) sees /api/health's details."""
     user = g.get("user")
-    if user is not None and user.role == "admin":
+    if access.may(user, access.WRITE_ADMIN):
         return True
     from flask import request
 
@@ -35,7 +36,7 @@ def system_page():
     """The status page for the office's IT person."""
     office = ticketing.get_office(office_id())
     data = status.office_status(current_app.config, office.id)
-    return render_template("system/status.html", office=office, data=data, can_write=g.user.role == "admin",
+    return render_template("system/status.html", office=office, data=data, can_write=access.may(g.user, access.WRITE_ADMIN),
                            local=lambda iso: _local(office, iso))
 
 
