@@ -222,6 +222,7 @@
     connectLive();
     syncClock();
     refreshFigures();
+    loadPrintingKiosks();
   }
 
   /** A counter's own name, unless it only repeats its number ("Quầy 1"). */
@@ -579,9 +580,28 @@
 
   function reprint(t) {
     run(async function () {
-      var res = await M.api("POST", "/api/tickets/" + t.id + "/reprint");
-      message(res.duplicate ? "Phiếu số " + t.number + " đang chờ in." : "Đã gửi lệnh in lại phiếu số " + t.number + ".", "ok");
+      // The kiosk the clerk picked (issue 14); none picked: the kiosk that issued the ticket.
+      var picked = parseInt($("reprint-kiosk").value, 10);
+      var res = await M.api("POST", "/api/tickets/" + t.id + "/reprint", picked ? { kiosk: picked } : {});
+      var where = res.kiosk && res.kiosk.name ? " (" + res.kiosk.name + ")" : "";
+      message(res.duplicate ? "Phiếu số " + t.number + " đang chờ in." : "Đã gửi lệnh in lại phiếu số " + t.number + where + ".", "ok");
     });
+  }
+
+  /** The office's printing kiosks, offered for a reprint when there is more than one. */
+  async function loadPrintingKiosks() {
+    try {
+      var kiosks = (await M.api("GET", "/api/kiosks/printing")).kiosks || [];
+      var select = $("reprint-kiosk");
+      select.length = 1;
+      kiosks.forEach(function (k) {
+        var option = document.createElement("option");
+        option.value = String(k.id);
+        option.textContent = k.name;
+        select.appendChild(option);
+      });
+      $("reprint-kiosk-box").hidden = kiosks.length < 2;
+    } catch (err) { /* no choice offered: reprints go to the issuing kiosk */ }
   }
 
   function callChosen(id) {

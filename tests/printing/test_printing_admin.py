@@ -101,3 +101,4 @@ def test_a_test_page_for_a_kiosk_without_a_printer_is_refused(kiosk_printer_api)
     admin, kiosk = kiosk_printer_api
     response = admin.post(f"/api/admin/devices/{kiosk.id}/printer/test")
     assert response.status_code == 409 and response.get_json()["error"] == "printer_off"
+

@@ -1,6 +1,7 @@
 """Printing room, issue 14: printers belong to kiosks. On the real server, two offices with two kiosks
 each, every kiosk with its own fake network printer: each printer prints exactly its own kiosk's tickets
-(read back from the ESC/POS bytes), and a printer's alert reaches only its own office, naming the kiosk."""
+(read back from the ESC/POS bytes), and a printer's alert reaches only its own office, naming the kiosk.
+A clerk's reprint goes to the kiosk picked, by default the one that issued the ticket."""
 
 import threading
 import time
@@ -9,6 +10,7 @@ import socketio as socketio_client
 import zxingcpp
 
 import models
+from models import Device, PrintJob
 from tests.conftest import make_device, make_field, make_office, make_user
 
 from .conftest import FakePrinter
@@ -116,3 +118,23 @@ def test_a_printer_alert_reaches_its_own_office_only_naming_the_kiosk(live_offic
     finally:
         for printer in printers:
             printer.close()
+
+
+def test_a_reprint_goes_to_the_kiosk_the_clerk_picks_else_the_issuing_one(app, office, api):
+    first = office.kiosk
+    with models.connection():
+        Device.update(settings={"printer": {"kind": "agent", "paper_mm": 80}}).where(Device.id == first.id).execute()
+        second, _ = make_device(office.office, "kiosk", name="Kiosk tầng 2",
+                                settings={"printer": {"kind": "agent", "paper_mm": 58}})
+    kiosk = api(device=office.kiosk_token)
+    ticket = kiosk.post("/api/tickets", json={"field": office.f1.id}).get_json()["ticket"]
+    clerk = api(username="canbo1")
+    assert {k["id"] for k in clerk.get("/api/kiosks/printing").get_json()["kiosks"]} == {first.id, second.id}
+    PrintJob.update(state="done").execute()  # the issue's own print came out
+    picked = clerk.post(f"/api/tickets/{ticket['id']}/reprint", json={"kiosk": second.id})
+    assert picked.status_code == 201 and picked.get_json()["kiosk"]["id"] == second.id
+    PrintJob.update(state="done").execute()
+    default = clerk.post(f"/api/tickets/{ticket['id']}/reprint")
+    assert default.get_json()["kiosk"]["id"] == first.id
+    kiosks = [j.kiosk_id for j in PrintJob.select().order_by(PrintJob.id)]
+    assert kiosks == [first.id, second.id, first.id]
