@@ -16,12 +16,12 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from peewee import CharField, fn
+from peewee import CharField, FloatField, IntegerField, fn
 from playhouse.migrate import SchemaMigrator, migrate
 
 import models
 import statements
-from models import ALL_MODELS, SCHEMA_VERSION, SchemaVersion, db
+from models import ALL_MODELS, SCHEMA_VERSION, DateTimeField, SchemaVersion, db
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +97,28 @@ def step_4_queue_indexes(migrator: SchemaMigrator) -> None:
             db.execute_sql(f'CREATE INDEX "{name}" ON "ticket" ({", ".join(columns)})')
 
 
+def step_5_device_clocks(migrator: SchemaMigrator) -> None:
+    """Device.clock_*: a screen's reported clock, on its row so every process's status page sees it.
+
+    The tables of sessions and throttles (issue 13) are new and created whole after the steps.
+    """
+    existing = _columns("device")
+    for name, field, ddl in (("clock_offset_s", FloatField(null=True), "REAL"),
+                             ("clock_tz_min", IntegerField(null=True), "INTEGER"),
+                             ("clock_at", DateTimeField(null=True), "DATETIME")):
+        if name in existing:
+            continue
+        if statements.is_sqlite():
+            db.execute_sql(f'ALTER TABLE "device" ADD COLUMN "{name}" {ddl}')
+        else:
+            migrate(migrator.add_column("device", name, field))
+
+
 STEPS = [
     (2, step_2_office_code),
     (3, step_3_rating_office_index),
     (4, step_4_queue_indexes),
+    (5, step_5_device_clocks),
 ]
 
 

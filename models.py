@@ -22,6 +22,7 @@ from peewee import (
     Check,
     DatabaseProxy,
     DateField,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -34,7 +35,7 @@ from statements import fetch_by_id, is_sqlite, write_transaction  # noqa: F401 -
 
 db = DatabaseProxy()
 
-SCHEMA_VERSION = 4  # each step above 1 is in migrations.py
+SCHEMA_VERSION = 5  # each step above 1 is in migrations.py
 
 TICKET_STATES = ("waiting", "called", "serving", "done", "no_show", "cancelled")
 OPEN_STATES = ("waiting", "called", "serving")
@@ -142,6 +143,11 @@ class Office(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+# A new field's daily cap when the admin, the first-run setup or the demo creates it: a stolen kiosk
+# token cannot print an endless roll (issue 13 row 4); the admin raises or clears it per field.
+DEFAULT_DAILY_CAP = 500
+
+
 class Field(OfficeList, BaseModel):
     """A field (lĩnh vực) of procedures; each has its own number range per day."""
 
@@ -236,6 +242,34 @@ class Device(BaseModel):
     last_seen = DateTimeField(null=True)
     revoked_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # The screen's own clock as its last heartbeat reported it (every process's status page reads it).
+    clock_offset_s = FloatField(null=True)
+    clock_tz_min = IntegerField(null=True)
+    clock_at = DateTimeField(null=True)
+
+
+class StaffSession(BaseModel):
+    """A person's login: the cookie holds a random key, this row its hash, so logout really ends it."""
+
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    key_hash = CharField(max_length=64, unique=True)
+    # The password it was opened with (a fingerprint of the hash): a new password ends it.
+    password_fp = CharField(max_length=16)
+    source = CharField(max_length=64, default="")
+    created_at = DateTimeField(default=utcnow)
+    last_seen = DateTimeField(default=utcnow)
+    ended_at = DateTimeField(null=True)
+    ended_why = CharField(max_length=16, default="")  # logout | everywhere | password | idle | account
+
+
+class Throttle(BaseModel):
+    """Recent attempts under one key (login failures, a kiosk's tickets), seen by every process."""
+
+    key = CharField(max_length=64, unique=True)  # a keyed hash of what is counted (no usernames kept)
+    count = IntegerField(default=0)
+    window_start = DateTimeField(default=utcnow)
+    blocked_until = DateTimeField(null=True)
+    alerted_at = DateTimeField(null=True)
 
 
 class PriorityCategory(OfficeList, BaseModel):
@@ -428,6 +462,8 @@ ALL_MODELS = [
     CounterField,
     UserCounter,
     Device,
+    StaffSession,
+    Throttle,
     PriorityCategory,
     DailySequence,
     Ticket,

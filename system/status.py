@@ -1,8 +1,8 @@
 """System room: what the status page and /api/health report, gathered from the database, the disk,
 the backups and the screens' own reports of their clocks.
 
-Screens post their clock every minute (heartbeat.js -> ``record_clock``); the offsets are kept in
-this process's memory (a screen's next heartbeat refills them after a restart). A device is
+Screens post their clock every minute (heartbeat.js -> ``record_clock``); the offsets are kept on
+the screen's Device row, so the status page of every server process shows every screen. A device is
 "online now" when it was seen within ``ONLINE_S``; its clock is flagged when it differs from the
 server's by more than ``CLOCK_SKEW_S``: wrong clocks break day rollover and waiting times.
 """
@@ -25,7 +25,6 @@ from models import Counter, Device, Office, PrinterStatus, utcnow
 
 RELEASE = "1.0"
 ONLINE_S = 150  # heartbeats come every 60 s; two missed ones mean the screen is gone
-CLOCKS: dict[int, dict] = {}
 _VERSION: dict = {}
 
 
@@ -49,7 +48,10 @@ def record_clock(device_id: int, client_ms: int, tz_offset_min: int | None, now:
     now = now or utcnow()
     server_ms = (now - dt.datetime(1970, 1, 1)).total_seconds() * 1000
     entry = {"offset_s": round((client_ms - server_ms) / 1000, 1), "tz_offset_min": tz_offset_min, "at": now}
-    CLOCKS[device_id] = entry
+    # One write a minute per screen; it also counts as the screen being seen.
+    (Device.update(clock_offset_s=entry["offset_s"], clock_tz_min=tz_offset_min, clock_at=now, last_seen=now)
+     .where(Device.id == device_id)
+     .execute())
     return entry
 
 
@@ -104,7 +106,7 @@ def _devices(config, office_id: int) -> list[dict]:
     counters = {c.id: c.number for c in Counter.select().where(Counter.office == office_id)}
     rows = []
     for device in Device.select().where(Device.office == office_id).order_by(Device.kind, Device.name):
-        clock = CLOCKS.get(device.id)
+        clock = {"offset_s": device.clock_offset_s, "at": device.clock_at} if device.clock_at else None
         seen = device.last_seen
         if clock and (seen is None or clock["at"] > seen):
             seen = clock["at"]

@@ -9,7 +9,6 @@ import time
 import pytest
 
 import models
-from system import status
 from tests.conftest import PASSWORD, screenshot
 
 
@@ -45,7 +44,6 @@ def test_monitoring_token_and_admin_get_the_details(token_app, office):
 
 def test_screen_clocks_are_reported_and_a_wrong_one_is_flagged(app, office):
     """The display posts a clock 10 minutes fast, the kiosk a right one: only the display is flagged."""
-    status.CLOCKS.clear()
     now_ms = int(time.time() * 1000)
     client = app.test_client()
     fast = client.post("/api/heartbeat", json={"clock_ms": now_ms + 600_000, "tz_offset_min": 420},
@@ -96,3 +94,4 @@ def test_status_page_in_the_browser(browser, live_office, live_server_factory):
     screenshot(page, "golive_system_status")
     context.close()
     admin_context.close()
+
