@@ -37,19 +37,8 @@ while (($#)); do
   shift
 done
 
-step() { echo "==> $*"; }
-run() { echo "+ $*"; if ((dry == 0)); then "$@"; fi; }
-# write_file PATH MODE OWNER:GROUP SHOWN < content   (SHOWN: what the dry run prints instead, e.g. masked)
-write_file() {
-  local path=$1 perm=$2 owner=$3 content
-  content=$(cat)
-  echo "+ write $path (mode $perm, owner $owner)"
-  if ((dry)); then
-    printf '%s\n' "${4:-$content}" | sed 's/^/    | /'
-  else
-    printf '%s\n' "$content" | install -m "$perm" -o "${owner%%:*}" -g "${owner##*:}" /dev/stdin "$path"
-  fi
-}
+# step, run (printed; only printed in a dry run), write_file PATH MODE OWNER [SHOWN]
+source "$APP_DIR/scripts/install-lib.sh"
 
 if ((dry == 0)) && [[ $(id -u) -ne 0 ]]; then
   echo "Run as root: sudo bash scripts/install-agent.sh ... (or --dry-run to see the steps)" >&2

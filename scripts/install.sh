@@ -26,19 +26,8 @@ for arg in "$@"; do
   esac
 done
 
-step() { echo "==> $*"; }
-run() { echo "+ $*"; if ((dry == 0)); then "$@"; fi; }
-# write_file PATH MODE OWNER:GROUP < content
-write_file() {
-  local path=$1 perm=$2 owner=$3 content
-  content=$(cat)
-  echo "+ write $path (mode $perm, owner $owner)"
-  if ((dry)); then
-    printf '%s\n' "$content" | sed 's/^/    | /'
-  else
-    printf '%s\n' "$content" | install -m "$perm" -o "${owner%%:*}" -g "${owner##*:}" /dev/stdin "$path"
-  fi
-}
+# step, run (printed; only printed in a dry run), write_file
+source "$APP_DIR/scripts/install-lib.sh"
 
 unit_text() {
   # The one unit, deploy/motcua.service, with this checkout's and these folders' paths.

@@ -411,10 +411,39 @@ class FilePrinter(Printer):
         return _status(True, "unknown", MESSAGES["unknown"])
 
 
-class UsbPrinter(Printer):
+class _OpenPerJob(Printer):
+    """A printer python-escpos opens for each job and status read (USB, Windows): subclasses say how."""
+
+    send_error = "Lỗi gửi lệnh in"
+
+    def _open(self):
+        """The opened python-escpos printer, or PrinterError saying why not."""
+        raise NotImplementedError
+
+    def _send(self, data: bytes) -> None:
+        """Open, write the job raw, close."""
+        printer = self._open()
+        try:
+            printer._raw(data)
+        except Exception as exc:
+            raise PrinterError(f"{self.send_error} ({exc})") from exc
+        finally:
+            printer.close()
+
+    def status(self) -> dict:
+        """Online when the printer can be opened; paper cannot be read this way."""
+        try:
+            self._open().close()
+        except PrinterError as exc:
+            return _status(False, "unknown", str(exc))
+        return _status(True, "unknown", MESSAGES["unknown"])
+
+
+class UsbPrinter(_OpenPerJob):
     """A USB printer by vendor:product id via python-escpos Usb (needs pyusb and libusb)."""
 
     scheme = "usb"
+    send_error = "Lỗi gửi lệnh in qua USB"
 
     def __init__(self, url, timeout=DEFAULT_TIMEOUT, *, vendor: int, product: int, **kwargs):
         """USB ids, e.g. 0x04b8:0x0202 (Epson)."""
@@ -433,24 +462,6 @@ class UsbPrinter(Printer):
                 "trên Linux có thể dùng file:///dev/usb/lp0"
             ) from exc
         return printer
-
-    def _send(self, data: bytes) -> None:
-        """Write the job to the bulk-out endpoint."""
-        printer = self._open()
-        try:
-            printer._raw(data)
-        except Exception as exc:
-            raise PrinterError(f"Lỗi gửi lệnh in qua USB ({exc})") from exc
-        finally:
-            printer.close()
-
-    def status(self) -> dict:
-        """Online when the device can be opened; paper is not read over USB here."""
-        try:
-            self._open().close()
-        except PrinterError as exc:
-            return _status(False, "unknown", str(exc))
-        return _status(True, "unknown", MESSAGES["unknown"])
 
 
 class CupsPrinter(Printer):
@@ -490,11 +501,12 @@ class CupsPrinter(Printer):
         return _status(online, "unknown", text or MESSAGES["unknown"])
 
 
-class Win32Printer(Printer):
+class Win32Printer(_OpenPerJob):
     """A printer installed in Windows (a kiosk running the print agent), sent raw with python-escpos
     Win32Raw (needs pywin32). Not tested here: the project has no Windows machine."""
 
     scheme = "win32"
+    send_error = "Lỗi gửi lệnh in tới Windows"
 
     def __init__(self, url, timeout=DEFAULT_TIMEOUT, *, printer_name: str, **kwargs):
         """The Windows printer's name, as in Settings > Printers."""
@@ -513,22 +525,6 @@ class Win32Printer(Printer):
                 f"Không mở được máy in Windows “{self.printer_name}” ({exc}); cần Windows và gói pywin32"
             ) from exc
         return printer
-
-    def _send(self, data: bytes) -> None:
-        """Spool the job raw to the Windows printer."""
-        printer = self._open()
-        try:
-            printer._raw(data)
-        finally:
-            printer.close()
-
-    def status(self) -> dict:
-        """Online when Windows opens the printer; paper cannot be read this way."""
-        try:
-            self._open().close()
-        except PrinterError as exc:
-            return _status(False, "unknown", str(exc))
-        return _status(True, "unknown", MESSAGES["unknown"])
 
 
 def _one(query: dict, key: str, default=None):

@@ -131,6 +131,19 @@ class FakePrinter:
             thread.join(timeout=2)
 
 
+def wait_for(predicate, timeout=8.0, what=None):
+    """Poll ``predicate`` until true or ``timeout`` seconds pass; its last value (with ``what``: fail
+    naming it instead of returning a false value)."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(0.05)
+        value = predicate()
+    if what is not None and not value:
+        raise AssertionError(f"timed out waiting for {what}")
+    return value
+
+
 @pytest.fixture
 def fake_printer():
     """A fake network printer for one test."""

@@ -15,18 +15,9 @@ import models
 from models import PrintJob
 from tests.conftest import ROOT, close_socket
 
+from .conftest import wait_for
+
 MAX_AGE_S = 8  # short, so a too-late job shows within the test (the default is 180 s)
-
-
-def wait_for(predicate, timeout, what):
-    """Poll ``predicate`` until true; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def job_of(ticket_token):

@@ -6,6 +6,7 @@ A clerk's reprint goes to the kiosk picked, by default the one that issued the t
 import threading
 import time
 
+import pytest
 import socketio as socketio_client
 import zxingcpp
 
@@ -13,20 +14,9 @@ import models
 from models import Device, PrintJob
 from tests.conftest import make_device, make_field, make_office, make_user
 
-from .conftest import FakePrinter
+from .conftest import FakePrinter, wait_for
 
 TICKETS_PER_KIOSK = 40
-
-
-def wait_for(predicate, timeout):
-    """Poll ``predicate`` until true or the timeout passes; returns its last value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    return predicate()
 
 
 def two_offices_two_kiosks(bag, printers):
@@ -47,6 +37,15 @@ def two_offices_two_kiosks(bag, printers):
     return kiosks, tokens, fields
 
 
+@pytest.fixture
+def four_printers():
+    """A fake network printer for each of the four kiosks."""
+    printers = [FakePrinter() for _ in range(4)]
+    yield printers
+    for printer in printers:
+        printer.close()
+
+
 def printed_tokens(printer, decode_raster) -> list[str]:
     """The public tokens in the QR codes of every ticket a fake printer printed."""
     found = []
@@ -56,68 +55,60 @@ def printed_tokens(printer, decode_raster) -> list[str]:
     return found
 
 
-def test_each_kiosk_prints_only_its_own_tickets(live_office, live_server_factory, decode_raster):
+def test_each_kiosk_prints_only_its_own_tickets(live_office, live_server_factory, decode_raster, four_printers):
     db_url, bag = live_office
-    printers = [FakePrinter() for _ in range(4)]
-    try:
-        kiosks, tokens, fields = two_offices_two_kiosks(bag, printers)
-        server = live_server_factory(db_url=db_url, env={"PRINTER": "none", "PRINTER_TIMEOUT": "2",
-                                                         "PRINTER_POLL_S": "5", "LEADER_RETRY_S": "0.2"})
-        issued = {d.id: [] for d in kiosks}
+    printers = four_printers
+    kiosks, tokens, fields = two_offices_two_kiosks(bag, printers)
+    server = live_server_factory(db_url=db_url, env={"PRINTER": "none", "PRINTER_TIMEOUT": "2",
+                                                     "PRINTER_POLL_S": "5", "LEADER_RETRY_S": "0.2"})
+    issued = {d.id: [] for d in kiosks}
 
-        def issue_all(device):
-            session = server.session(device_token=tokens[device.id])
-            for _ in range(TICKETS_PER_KIOSK):
-                body = session.post(server.url + "/api/tickets", json={"field": fields[device.id]}, timeout=20).json()
-                assert body["print"]["kind"] == "network", body
-                issued[device.id].append(body["public_token"])
+    def issue_all(device):
+        session = server.session(device_token=tokens[device.id])
+        for _ in range(TICKETS_PER_KIOSK):
+            body = session.post(server.url + "/api/tickets", json={"field": fields[device.id]}, timeout=20).json()
+            assert body["print"]["kind"] == "network", body
+            issued[device.id].append(body["public_token"])
 
-        threads = [threading.Thread(target=issue_all, args=(d,)) for d in kiosks]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        assert all(len(v) == TICKETS_PER_KIOSK for v in issued.values()), {k: len(v) for k, v in issued.items()}
-        assert wait_for(lambda: all(len(p.printed) >= TICKETS_PER_KIOSK for p in printers), 120), \
-            [len(p.printed) for p in printers]
-        time.sleep(1)  # anything printed twice would arrive now
-        for device, printer in zip(kiosks, printers, strict=True):
-            got = printed_tokens(printer, decode_raster)
-            assert len(got) == len(set(got)) == TICKETS_PER_KIOSK, device.name  # nothing twice, none lost
-            assert set(got) == set(issued[device.id]), device.name  # its own tickets, nobody else's
-    finally:
-        for printer in printers:
-            printer.close()
+    threads = [threading.Thread(target=issue_all, args=(d,)) for d in kiosks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all(len(v) == TICKETS_PER_KIOSK for v in issued.values()), {k: len(v) for k, v in issued.items()}
+    assert wait_for(lambda: all(len(p.printed) >= TICKETS_PER_KIOSK for p in printers), 120), \
+        [len(p.printed) for p in printers]
+    time.sleep(1)  # anything printed twice would arrive now
+    for device, printer in zip(kiosks, printers, strict=True):
+        got = printed_tokens(printer, decode_raster)
+        assert len(got) == len(set(got)) == TICKETS_PER_KIOSK, device.name  # nothing twice, none lost
+        assert set(got) == set(issued[device.id]), device.name  # its own tickets, nobody else's
 
 
-def test_a_printer_alert_reaches_its_own_office_only_naming_the_kiosk(live_office, live_server_factory):
+def test_a_printer_alert_reaches_its_own_office_only_naming_the_kiosk(live_office, live_server_factory, four_printers):
     db_url, bag = live_office
-    printers = [FakePrinter() for _ in range(4)]
-    try:
-        kiosks, _, _ = two_offices_two_kiosks(bag, printers)
-        server = live_server_factory(db_url=db_url, env={"PRINTER": "none", "PRINTER_TIMEOUT": "1",
-                                                         "PRINTER_POLL_S": "0.3", "LEADER_RETRY_S": "0.2"})
-        heard = {"a": [], "b": []}
-        clients = []
-        for key, username in (("a", "lanhdao1"), ("b", "lanhdao_b")):
-            client = socketio_client.Client(reconnection=False)
-            client.on("update", lambda data, key=key: heard[key].extend(data.get("alerts", [])))
-            cookie = "; ".join(f"{c.name}={c.value}" for c in server.session(username=username).cookies)
-            client.connect(server.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
-            clients.append(client)
-        printers[2].mode = "paper_out"  # office B's first kiosk
-        assert wait_for(lambda: any(a["kind"] == "paper_out" for a in heard["b"]), 15), heard["b"]
-        alert = [a for a in heard["b"] if a["kind"] == "paper_out"][0]
-        assert "Kiosk B1" in alert["message"] and alert["printer"]["kiosk_id"] == kiosks[2].id
-        assert not any(a["kind"] == "paper_out" for a in heard["a"])
-        snapshot = server.session(username="lanhdao_b").get(server.url + "/api/snapshot", timeout=10).json()
-        names = {p["kiosk_name"]: p["paper"] for p in snapshot["printers"]}
-        assert names == {"Kiosk B1": "out", "Kiosk B2": "ok"}
-        for client in clients:
-            client.disconnect()
-    finally:
-        for printer in printers:
-            printer.close()
+    printers = four_printers
+    kiosks, _, _ = two_offices_two_kiosks(bag, printers)
+    server = live_server_factory(db_url=db_url, env={"PRINTER": "none", "PRINTER_TIMEOUT": "1",
+                                                     "PRINTER_POLL_S": "0.3", "LEADER_RETRY_S": "0.2"})
+    heard = {"a": [], "b": []}
+    clients = []
+    for key, username in (("a", "lanhdao1"), ("b", "lanhdao_b")):
+        client = socketio_client.Client(reconnection=False)
+        client.on("update", lambda data, key=key: heard[key].extend(data.get("alerts", [])))
+        cookie = "; ".join(f"{c.name}={c.value}" for c in server.session(username=username).cookies)
+        client.connect(server.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
+        clients.append(client)
+    printers[2].mode = "paper_out"  # office B's first kiosk
+    assert wait_for(lambda: any(a["kind"] == "paper_out" for a in heard["b"]), 15), heard["b"]
+    alert = [a for a in heard["b"] if a["kind"] == "paper_out"][0]
+    assert "Kiosk B1" in alert["message"] and alert["printer"]["kiosk_id"] == kiosks[2].id
+    assert not any(a["kind"] == "paper_out" for a in heard["a"])
+    snapshot = server.session(username="lanhdao_b").get(server.url + "/api/snapshot", timeout=10).json()
+    names = {p["kiosk_name"]: p["paper"] for p in snapshot["printers"]}
+    assert names == {"Kiosk B1": "out", "Kiosk B2": "ok"}
+    for client in clients:
+        client.disconnect()
 
 
 def test_a_reprint_goes_to_the_kiosk_the_clerk_picks_else_the_issuing_one(app, office, api):

@@ -2,21 +2,11 @@
 queue worker, and paper-out raises an alert on the staff screens that clears when fixed."""
 
 import threading
-import time
 
 import socketio as socketio_client
 import zxingcpp
 
-
-def wait_for(predicate, timeout=8.0):
-    """Poll ``predicate`` until true or the timeout passes; returns its last value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
+from .conftest import wait_for
 
 
 def test_issued_ticket_prints_and_paper_out_alerts_then_clears(live_office, live_server_factory, fake_printer,
