@@ -142,7 +142,8 @@ def kiosk_page():
         "ticket_seconds": max(3, office.kiosk_ticket_seconds or 15),
         "idle_seconds": IDLE_SECONDS,
         # This kiosk's own printer (issue 14): how its tickets print, so the screen can say what happened.
-        "printer": printers.printer_of(device).as_dict(),
+        # (kind and paper only: the printer's address is none of the kiosk page's business)
+        "printer": {k: v for k, v in printers.printer_of(device).as_dict().items() if k in ("kind", "paper_mm")},
         "fields": realtime.fields_payload(office),
         "opening": ticketing.opening_state(office),
         "categories": priority_categories(office.id),

@@ -29,7 +29,8 @@ ESC/POS (kiosk/printing/encode.py, python-escpos Dummy)
 Transports (kiosk/printing/transport.py)
     open_printer(url, timeout=5.0, *, profile=None, paper_mm=80, name="default") -> Printer
         url: network://host:9100[?status=0] | usb://0x04b8:0x0202 |
-             serial:///dev/ttyUSB0?baudrate=19200 | file:///dev/usb/lp0 | cups://queue | none
+             serial:///dev/ttyUSB0?baudrate=19200 | file:///dev/usb/lp0 | cups://queue |
+             win32://Printer Name (untested) | none
         (+ ?profile=TM-T88V&paper=58&name=...). Malformed -> ValueError naming the setting.
     Printer.send(data: bytes) -> None         raises PrinterError within the timeout
     Printer.status() -> {"online": bool, "paper": "ok|low|out|unknown", "message": str}
@@ -37,15 +38,31 @@ Transports (kiosk/printing/transport.py)
     Network/serial/file never block past the timeout (green under eventlet); usb (pyusb)
     and cups (`lp`) are bounded by the same timeout but usb blocks the hub meanwhile.
 
+Which printer a kiosk prints on (kiosk/printing/config.py; pure, issue 14)
+    KioskPrinter(kind="none|network|agent|browser", url, paper_mm, profile, inherited)
+        .queues_jobs (network, agent), .as_dict()
+    resolve(device.settings, *, is_first_kiosk, default_url, default_paper_mm,
+            default_profile) -> KioskPrinter      own setting, else PRINTER for the first kiosk
+    validate(data) -> (clean, {field: error}); status_name(kiosk_id) -> "kiosk:<id>";
+    kiosk_id_of(name); KINDS, KIND_NAMES, KIND_SHORT
+
+Handing jobs to a kiosk's print agent (kiosk/printing/delivery.py; idempotent)
+    take(kiosk_id, render, *, holding=(), now=None, limit=10, max_age_s=180)
+        -> (deliveries [{id, kind, ticket_id, number, attempt, age_s, max_age_s, data}],
+            jobs failed as too old)
+    acknowledge(kiosk_id, job_id, "printed|stale|failed", error="") -> JobResult | None
+    expire_stale(now=None, max_age_s=180, *, kiosk_id=None) -> list[JobResult]
+
 Print queue (kiosk/printing/jobs.py; uses models.connection / models.write_transaction)
     enqueue_test(office_id, *, kiosk_id=None, now=None) -> job id
     process_pending(printer, build_data, now=None, *, office_id=None, kiosk_id=None,
-                    limit=10, max_attempts=6, max_age_s=180) -> list[JobResult]
+                    limit=10, max_attempts=6, max_age_s=180, orphans=False) -> list[JobResult]
         build_data(job: PrintJob) -> TicketPrint; sends outside transactions; on failure the
         job goes back to pending with back-off 2, 4, 8 ... 60 s, or failed.
     poll_status(printer, office_id, now=None) -> StatusPoll  (truthy when online/paper changed;
         .status, .previous)
     record_status(office_id, name, status, now=None) -> StatusPoll
+    status_rows(office_id) -> [{name, kiosk_id, kiosk_name, label, online, paper, ...}]
     run_worker(stop_event, printer, build_data, *, office_id=None, kiosk_id=None,
                interval=1.0, status_interval=15.0, on_jobs=None, on_status=None) -> None
         loop for socketio.start_background_task; on_jobs(list[JobResult]),
