@@ -329,9 +329,10 @@
     // A printer already in trouble when the console connects is shown like a live alert.
     var troubled = (data.printers || []).filter(function (p) { return p.paper === "out" || p.paper === "low" || !p.online; })[0];
     if (troubled) {
-      var text = troubled.paper === "out" ? "Máy in phiếu đã hết giấy. Hãy thay cuộn giấy."
-        : troubled.paper === "low" ? "Máy in phiếu sắp hết giấy."
-        : "Máy in phiếu không phản hồi (mất kết nối hoặc tắt nguồn).";
+      var where = troubled.kiosk_name ? " (" + troubled.kiosk_name + ")" : "";  // which kiosk (issue 14)
+      var text = troubled.paper === "out" ? "Máy in phiếu đã hết giấy" + where + ". Hãy thay cuộn giấy."
+        : troubled.paper === "low" ? "Máy in phiếu sắp hết giấy" + where + "."
+        : "Máy in phiếu không phản hồi" + where + ": mất kết nối hoặc tắt nguồn.";
       toast(text, troubled.paper === "low" ? "warning" : "error", 0, "printer");
     } else {
       clearSlot("printer");

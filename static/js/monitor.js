@@ -92,6 +92,9 @@
     tick();
   }
 
+  /** A printer by its kiosk's name (issue 14: each kiosk has its own), else its own name. */
+  function printerName(p) { return p.kiosk_name || p.name; }
+
   function renderPrinters() {
     if (!state.printers.length) {
       $("printers").innerHTML = '<tr><td colspan="4" class="empty">Chưa có máy in nào báo trạng thái (kiosk không in hoặc chưa kết nối).</td></tr>';
@@ -99,7 +102,7 @@
     }
     $("printers").innerHTML = state.printers.map(function (p) {
       var paperClass = p.paper === "out" ? "printer-bad" : p.paper === "low" ? "printer-warn" : p.paper === "ok" ? "printer-ok" : "";
-      return '<tr><td>' + esc(p.name) + (p.message ? '<br><span class="muted small">' + esc(p.message) + '</span>' : "") + '</td>' +
+      return '<tr><td>' + esc(printerName(p)) + (p.message ? '<br><span class="muted small">' + esc(p.message) + '</span>' : "") + '</td>' +
         '<td class="nowrap ' + (p.online ? "printer-ok" : "printer-bad") + '">' + (p.online ? "Trực tuyến" : "Mất kết nối") + '</td>' +
         '<td class="nowrap ' + paperClass + '">' + esc(PAPER_NAMES[p.paper] || p.paper) + '</td>' +
         '<td class="nowrap">' + esc(Motcua.clock(p.checked_at)) + '</td></tr>';
@@ -110,9 +113,10 @@
   function renderAlerts() {
     var items = [];
     state.printers.forEach(function (p) {
-      if (p.paper === "out") items.push({ level: "error", message: "Máy in “" + p.name + "” đã hết giấy. Hãy thay cuộn giấy.", at: p.checked_at });
-      else if (!p.online) items.push({ level: "error", message: "Máy in “" + p.name + "” không phản hồi.", at: p.checked_at });
-      else if (p.paper === "low") items.push({ level: "warning", message: "Máy in “" + p.name + "” sắp hết giấy.", at: p.checked_at });
+      var name = printerName(p);
+      if (p.paper === "out") items.push({ level: "error", message: "Máy in “" + name + "” đã hết giấy. Hãy thay cuộn giấy.", at: p.checked_at });
+      else if (!p.online) items.push({ level: "error", message: "Máy in “" + name + "” không phản hồi.", at: p.checked_at });
+      else if (p.paper === "low") items.push({ level: "warning", message: "Máy in “" + name + "” sắp hết giấy.", at: p.checked_at });
     });
     state.alerts.forEach(function (a) { if (!/^(paper_|printer_)/.test(a.kind || "")) items.push(a); });
     var rank = { critical: 0, error: 0, warning: 1, info: 2 };
@@ -238,7 +242,8 @@
   function onAlert(a) {
     a = Object.assign({ at: new Date().toISOString() }, a);
     if (a.printer && a.printer.name) {
-      var row = { name: a.printer.name, online: !!a.printer.online, paper: a.printer.paper || "unknown",
+      var row = { name: a.printer.name, kiosk_name: a.printer.kiosk_name, online: !!a.printer.online,
+                  paper: a.printer.paper || "unknown",
                   message: a.printer.message || "", checked_at: a.at };
       var i = state.printers.findIndex(function (x) { return x.name === row.name; });
       if (i >= 0) state.printers[i] = row; else state.printers.push(row);
