@@ -13,7 +13,7 @@ import zxingcpp
 
 import models
 from models import PrintJob
-from tests.conftest import ROOT, close_socket
+from tests.conftest import PASSWORD, ROOT, close_socket, screenshot
 
 from .conftest import wait_for
 
@@ -45,8 +45,20 @@ def start_agent(proxy, token, printer, state_dir):
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), log
 
 
+def open_monitor(browser, server):
+    """The live monitor (/admin/monitor) in Chromium, logged in as the office's leader."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(server.url + "/admin")
+    page.fill('input[name="username"]', "lanhdao1")
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('#login-form button[type="submit"]')
+    page.wait_for_url(server.url + "/admin")
+    page.goto(server.url + "/admin/monitor")
+    return page
+
+
 def test_agent_prints_every_ticket_once_through_a_cut_and_a_restart(
-        live_office, live_server_factory, fake_printer, tcp_proxy, decode_raster, tmp_path):
+        live_office, live_server_factory, fake_printer, tcp_proxy, decode_raster, tmp_path, browser):
     db_url, bag = live_office
     with models.connection():
         bag.kiosk.settings = {"printer": {"kind": "agent", "url": "usb://0x04b8:0x0202", "paper_mm": 80}}
@@ -61,6 +73,8 @@ def test_agent_prints_every_ticket_once_through_a_cut_and_a_restart(
     monitor.on("update", lambda data: alerts.extend(data.get("alerts", [])))
     cookie = "; ".join(f"{c.name}={c.value}" for c in server.session(username="lanhdao1").cookies)
     monitor.connect(server.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
+    page = open_monitor(browser, server)
+    printer_row = page.locator("#printers tr", has_text=bag.kiosk.name)
     issued = []
 
     def issue():
@@ -82,10 +96,15 @@ def test_agent_prints_every_ticket_once_through_a_cut_and_a_restart(
         wait_for(lambda: len(fake_printer.printed) == 4, 20, "the job in progress to finish printing")
         assert job_of(mid).state == "printing"  # printed, but the server has not heard yet
         wait_for(lambda: any(a["kind"] == "printer_offline" for a in alerts), 20, "the monitor's offline alert")
+        printer_row.filter(has_text="Mất kết nối").wait_for(timeout=20_000)  # the monitor page, by kiosk name
+        page.evaluate("document.fonts.ready")
+        screenshot(page, "printing-monitor-agent-offline")
         fake_printer.mode = "ok"
         proxy.resume()
         wait_for(lambda: job_of(mid).state == "done", 30, "the kept answer to arrive")
         wait_for(lambda: alerts[-1]["kind"] == "printer_ok", 20, "the monitor's back-online alert")
+        printer_row.filter(has_text="Trực tuyến").wait_for(timeout=20_000)
+        page.close()
         offline = [a for a in alerts if a["kind"] == "printer_offline"][0]
         assert offline["printer"]["kiosk_id"] == bag.kiosk.id and bag.kiosk.name in offline["message"]
         close_socket(monitor)
