@@ -21,8 +21,6 @@ NOT_PROJECT = {"tests", "bench", "scripts", "static", "docs", "deploy", "instanc
 # Imports on a cycle that belong to another helper's room, being fixed there now: the cycle test
 # leaves these edges out, and each one xfails below (with its reason) while it still closes a cycle.
 KNOWN = {
-    ("realtime", "display"): "realtime imports the display package for the call sentence, and "
-                             "display.routes imports realtime (rules/live: speech moves to rules.speech)",
     ("background", "kiosk"): "background imports kiosk.printing, which loads the kiosk blueprint "
                              "(kiosk.routes -> api.routes), and api.routes imports background for /api/health",
     ("background", "firstrun"): "background imports firstrun for the QR base URL, and firstrun.routes "
