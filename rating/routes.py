@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Response, g, jsonify, render_template
 
+import errors
 import ticketing
 from api import openapi
 from models import Counter, User
@@ -88,7 +89,7 @@ def clerk_photo():
     clerk = User.get_or_none(User.id == counter.clerk_id) if counter and counter.clerk_id else None
     kind = photo_type(clerk.photo if clerk else None)
     if kind is None:
-        raise ticketing.NotFound("Cán bộ chưa có ảnh.")
+        raise errors.NotFound("Cán bộ chưa có ảnh.")
     response = Response(bytes(clerk.photo), mimetype=kind)
     response.headers["Cache-Control"] = "no-store"  # the clerk on duty changes during the day
     return response

@@ -35,6 +35,7 @@ from collections import Counter as Tally
 from collections import defaultdict
 from operator import itemgetter
 
+import errors
 import models
 import ticketing
 from models import Counter, Field, Office, User, db
@@ -136,9 +137,9 @@ def year_period(year: int) -> Period:
 def range_period(start: dt.date, end: dt.date) -> Period:
     """Any span of days, at most MAX_RANGE_DAYS long."""
     if end < start:
-        raise ticketing.Invalid("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu.", fields={"to": "before_from"})
+        raise errors.Invalid("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu.", fields={"to": "before_from"})
     if (end - start).days + 1 > MAX_RANGE_DAYS:
-        raise ticketing.Invalid(f"Khoảng ngày tối đa {MAX_RANGE_DAYS} ngày; hãy chọn báo cáo theo năm.",
+        raise errors.Invalid(f"Khoảng ngày tối đa {MAX_RANGE_DAYS} ngày; hãy chọn báo cáo theo năm.",
                                 fields={"to": "too_long"})
     return Period("range", start, end)
 
@@ -152,7 +153,7 @@ def _date_arg(args, name: str) -> dt.date:
             return dt.date(year, month, day)
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise ticketing.Invalid(f"Ngày không hợp lệ ({value or name}): nhập dạng ngày/tháng/năm, ví dụ 05/11/2026.",
+        raise errors.Invalid(f"Ngày không hợp lệ ({value or name}): nhập dạng ngày/tháng/năm, ví dụ 05/11/2026.",
                                 fields={name: "date"}) from exc
 
 
@@ -164,9 +165,9 @@ def _int_arg(args, name: str, low: int, high: int, default: int | None = None) -
     try:
         number = int(str(value).strip())
     except ValueError as exc:
-        raise ticketing.Invalid(f"{ARG_NAMES.get(name, name)} không hợp lệ: {value}.", fields={name: "integer"}) from exc
+        raise errors.Invalid(f"{ARG_NAMES.get(name, name)} không hợp lệ: {value}.", fields={name: "integer"}) from exc
     if not low <= number <= high:
-        raise ticketing.Invalid(f"{ARG_NAMES.get(name, name)} phải từ {low} đến {high}.", fields={name: "range"})
+        raise errors.Invalid(f"{ARG_NAMES.get(name, name)} phải từ {low} đến {high}.", fields={name: "range"})
     return number
 
 
@@ -177,7 +178,7 @@ def period_from_args(args, today: dt.date) -> Period:
     """
     kind = (args.get("period") or "month").strip()
     if kind not in PERIOD_KINDS:
-        raise ticketing.Invalid("Loại kỳ báo cáo không hợp lệ (day, range, month, quarter, year).",
+        raise errors.Invalid("Loại kỳ báo cáo không hợp lệ (day, range, month, quarter, year).",
                                 fields={"period": "unknown"})
     if kind == "day":
         return day_period(_date_arg(args, "date") if args.get("date") else today)
@@ -206,7 +207,7 @@ def period_from_args(args, today: dt.date) -> Period:
 
 def _bad_month():
     """Refuse a malformed month argument."""
-    raise ticketing.Invalid("Tháng không hợp lệ: dùng dạng YYYY-MM, ví dụ 2026-11.", fields={"month": "YYYY-MM"})
+    raise errors.Invalid("Tháng không hợp lệ: dùng dạng YYYY-MM, ví dụ 2026-11.", fields={"month": "YYYY-MM"})
 
 
 # --------------------------------------------------------------------------- statistics

@@ -16,9 +16,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+import errors
 from rules import rating as scale_rules
-
-from . import compute
 
 # Column kinds: how a raw value (seconds, fraction) is shown.
 TEXT, INT, MINUTES, PERCENT, DECIMAL, DATE = "text", "int", "min", "pct", "dec", "date"
@@ -188,7 +187,7 @@ def csv_text(report: dict, key: str) -> str:
     """One view as CSV (comma separated; percentages as numbers 0-100, headings say so)."""
     view = next((v for v in views(report) if v.key == key), None)
     if view is None:
-        raise compute.ticketing.Invalid(f"Bảng không tồn tại: {key}.", fields={"view": list(VIEW_KEYS)})
+        raise errors.Invalid(f"Bảng không tồn tại: {key}.", fields={"view": list(VIEW_KEYS)})
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     kinds = [kind for _h, kind in view.columns]

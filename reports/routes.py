@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 
 from flask import Response, g, jsonify, render_template, request
 
+import errors
 import ticketing
 from admin.access import office_id, page, reader
 from api import openapi
@@ -96,7 +97,7 @@ def reports_page():
     error = None
     try:
         period, report = _report(office)
-    except ticketing.DomainError as exc:
+    except errors.DomainError as exc:
         # A mistyped period shows the message above the form and this month's report.
         error = exc.message
         period, report = _report(office, {"period": "month"})
@@ -139,7 +140,7 @@ def export_csv():
     """One view of the report as CSV (UTF-8 with BOM so Excel shows Vietnamese correctly)."""
     view = request.args.get("view", "summary")
     if view not in CSV_VIEWS:
-        raise ticketing.Invalid("Bảng không tồn tại.", fields={"view": sorted(CSV_VIEWS)})
+        raise errors.Invalid("Bảng không tồn tại.", fields={"view": sorted(CSV_VIEWS)})
     period, report = _report(_office())
     text = export.csv_text(report, view)
     return _download(text.encode("utf-8-sig"), f"bao-cao-{view}-{period.slug}.csv", "text/csv; charset=utf-8")
