@@ -70,6 +70,14 @@ ROUTES = [
     ("POST", "/api/tickets/<int:ticket_id>/<any(recall,start,finish,'no-show',cancel,reactivate):action>",
                                                             "401 200 200 200 403 403 403 404 403"),
     ("POST", "/api/tickets/<int:ticket_id>/reprint",        "401 409 409 409 403 403 403 404 403"),
+    # ---- printing (issue 14): a ticket's print, its image and print page, the print agent's calls
+    ("GET", "/api/kiosks/printing",                         "401 200 200 200 403 403 403 200 403"),
+    ("GET", "/api/print-jobs/<int:job_id>",                 "401 404 404 404 404 403 403 404 403"),
+    ("GET", "/kiosk/tickets/<token>/ticket.png",            "401 200 200 200 200 403 403 404 403"),
+    ("GET", "/kiosk/tickets/<token>/print",                 "401 200 200 200 200 403 403 404 403"),
+    ("POST", "/api/agent/take",                             "401 403 403 403 200 403 403 403 403"),
+    ("POST", "/api/agent/jobs/<int:job_id>/ack",            "401 403 403 403 404 403 403 403 403"),
+    ("POST", "/api/agent/status",                           "401 403 403 403 200 403 403 403 403"),
     ("POST", "/api/tickets/<int:ticket_id>/transfer",       "401 200 200 200 403 403 403 404 403"),
     ("POST", "/api/counters/<int:counter_id>/<any(pause,resume,open,close):action>",
                                                             "401 200 200 200 403 403 403 404 403"),
@@ -105,6 +113,7 @@ ROUTES = [
     ("GET", "/api/admin/counters",                          "401 403 200 200 403 403 403 200 403"),
     ("GET", "/api/admin/users",                             "401 403 200 200 403 403 403 200 403"),
     ("GET", "/api/admin/devices",                           "401 403 200 200 403 403 403 200 403"),
+    ("GET", "/api/admin/printers",                          "401 403 200 200 403 403 403 200 403"),
     ("GET", "/api/admin/priority-categories",               "401 403 200 200 403 403 403 200 403"),
     ("GET", "/api/admin/voice",                             "401 403 200 200 403 403 403 200 403"),
     ("GET", "/api/admin/audit",                             "401 403 200 200 403 403 403 200 403"),
@@ -123,6 +132,8 @@ ROUTES = [
     ("POST", "/api/admin/users/<int:user_id>/password",     "401 403 403 200 403 403 403 404 403"),
     ("POST", "/api/admin/devices",                          "401 403 403 201 403 403 403 201 403"),
     ("PUT", "/api/admin/devices/<int:device_id>",           "401 403 403 200 403 403 403 404 403"),
+    ("PUT", "/api/admin/devices/<int:device_id>/printer",   "401 403 403 200 403 403 403 404 403"),
+    ("POST", "/api/admin/devices/<int:device_id>/printer/test", "401 403 403 409 403 403 403 404 403"),
     ("POST", "/api/admin/devices/<int:device_id>/reissue",  "401 403 403 200 403 403 403 404 403"),
     ("POST", "/api/admin/devices/<int:device_id>/revoke",   "401 403 403 200 403 403 403 404 403"),
     ("POST", "/api/admin/priority-categories",              "401 403 403 201 403 403 403 201 403"),
@@ -160,6 +171,9 @@ BODIES = {
     ("POST", "/api/admin/users/<int:user_id>/password"): {"password": "mat-khau-moi-456"},
     ("POST", "/api/admin/devices"): {"kind": "kiosk", "name": "Máy lấy số 2"},
     ("PUT", "/api/admin/devices/<int:device_id>"): {"name": "Máy dự phòng (sửa)"},
+    ("PUT", "/api/admin/devices/<int:device_id>/printer"): {"kind": "none", "paper_mm": 80},
+    ("POST", "/api/agent/jobs/<int:job_id>/ack"): {"result": "printed"},
+    ("POST", "/api/agent/status"): {"online": True, "paper": "ok"},
     ("POST", "/api/admin/priority-categories"): {"code": "moi", "name": "Ưu tiên mới"},
     ("PUT", "/api/admin/priority-categories/<int:category_id>"): {"name": "Ưu tiên (sửa)"},
 }
@@ -196,7 +210,8 @@ def seed(office):
 
 def concrete(method, rule, ids):
     """A real URL for ``rule``: the office's own rows (spares for admin writes and deletes)."""
-    values = dict(ids, key="mot", filename="css/motcua.css", action=None, name="motcua-20260101-000000.db")
+    values = dict(ids, key="mot", filename="css/motcua.css", action=None, name="motcua-20260101-000000.db",
+                  job_id=1)  # no print job exists (no printer): past the check, 404
     if rule.startswith("/api/counters/"):
         values["action"] = "pause" if "pause" in rule else None
     if rule == "/pair/<token>":
