@@ -63,8 +63,9 @@ def test_agent_prints_every_ticket_once_through_a_cut_and_a_restart(
     with models.connection():
         bag.kiosk.settings = {"printer": {"kind": "agent", "url": "usb://0x04b8:0x0202", "paper_mm": 80}}
         bag.kiosk.save()
+    # Fourteen tickets from one kiosk within a minute: above the rate the server may cap a kiosk at.
     server = live_server_factory(db_url=db_url, env={"PRINTER": "none", "PRINT_MAX_AGE_S": str(MAX_AGE_S),
-                                                     "LEADER_RETRY_S": "0.2"})
+                                                     "LEADER_RETRY_S": "0.2", "KIOSK_TICKETS_PER_MINUTE": "1000"})
     proxy = tcp_proxy(server.port)
     agent, agent_log = start_agent(proxy, bag.kiosk_token, fake_printer, tmp_path)
     kiosk = server.session(device_token=bag.kiosk_token)
