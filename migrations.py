@@ -114,11 +114,39 @@ def step_5_device_clocks(migrator: SchemaMigrator) -> None:
             migrate(migrator.add_column("device", name, field))
 
 
+def step_6_booking(migrator: SchemaMigrator) -> None:
+    """Ticket.channel, booked_slot, holder and Office.appointment_ratio: numbers from the phone and
+    appointments (issue 16).
+
+    Tickets issued before have no record of their channel: those without a kiosk were issued by
+    staff, the rest at a kiosk. The tables of bookings, their settings and the notifier's outbox
+    are new and created whole after the steps.
+    """
+    if "channel" not in _columns("ticket"):
+        add_column(migrator, "ticket", "channel", CharField(max_length=12, default="kiosk"),
+                   "VARCHAR(12) NOT NULL DEFAULT 'kiosk'")
+        db.execute_sql("""UPDATE "ticket" SET "channel" = 'staff' WHERE "kiosk_id" IS NULL""")
+    existing = _columns("ticket")
+    for name, field, ddl in (("booked_slot", DateTimeField(null=True), "DATETIME"),
+                             ("holder", CharField(max_length=32, null=True), "VARCHAR(32)")):
+        if name in existing:
+            continue
+        if statements.is_sqlite():
+            db.execute_sql(f'ALTER TABLE "ticket" ADD COLUMN "{name}" {ddl}')
+        else:
+            migrate(migrator.add_column("ticket", name, field))
+    add_column(migrator, "office", "appointment_ratio", IntegerField(default=2), "INTEGER NOT NULL DEFAULT 2")
+    name, columns = models.BOOKED_INDEX
+    if name not in _indexes("ticket"):
+        db.execute_sql(f'CREATE INDEX "{name}" ON "ticket" ({", ".join(columns)}) WHERE "booked_slot" IS NOT NULL')
+
+
 STEPS = [
     (2, step_2_office_code),
     (3, step_3_rating_office_index),
     (4, step_4_queue_indexes),
     (5, step_5_device_clocks),
+    (6, step_6_booking),
 ]
 
 

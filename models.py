@@ -35,7 +35,7 @@ from statements import fetch_by_id, is_sqlite, write_transaction  # noqa: F401 -
 
 db = DatabaseProxy()
 
-SCHEMA_VERSION = 5  # each step above 1 is in migrations.py
+SCHEMA_VERSION = 6  # each step above 1 is in migrations.py
 
 TICKET_STATES = ("waiting", "called", "serving", "done", "no_show", "cancelled")
 OPEN_STATES = ("waiting", "called", "serving")
@@ -123,6 +123,8 @@ class Office(BaseModel):
     working_days = JSONField(default=lambda: [1, 2, 3, 4, 5])
     holidays = JSONField(default=list)  # ["YYYY-MM-DD", ...]
     priority_ratio = IntegerField(default=2)  # max priority calls in a row while others wait
+    # Max on-time appointment calls in a row while walk-ins wait (rules.mixing); 0 = no precedence.
+    appointment_ratio = IntegerField(default=2)
     rating_levels = IntegerField(default=3)
     rating_reasons = JSONField(
         default=lambda: [
@@ -328,6 +330,12 @@ class Ticket(BaseModel):
     note = CharField(max_length=500, default="")
     # The kiosk's own id for the request, so a retried or double-tapped request gets the same ticket.
     client_ref = CharField(max_length=64, null=True)
+    # How the number was taken: kiosk | phone (the display's join QR) | appointment | staff.
+    channel = CharField(max_length=12, default="kiosk")
+    # An appointment checked in inside its window: its slot (naive UTC); it goes ahead of walk-ins.
+    booked_slot = DateTimeField(null=True)
+    # A phone that took the number from the join QR: a hash of its cookie id (daily limits).
+    holder = CharField(max_length=32, null=True)
 
     class Meta:
         indexes = (
@@ -350,6 +358,12 @@ QUEUE_INDEXES = {
 }
 for _name, _columns in QUEUE_INDEXES.items():
     Ticket.add_index(Ticket.index(*(Ticket._meta.columns[c] for c in _columns), name=_name))
+
+# On-time appointments waiting (rules.mixing's booked lane): a partial index holds only those rows,
+# so call-next finds "none waits" without reading the waiting list and walk-ins' writes skip it.
+BOOKED_INDEX = ("ticket_booked_waiting", ("office_id", "day", "state", "booked_slot", "arrival_at"))
+Ticket.add_index(Ticket.index(*(Ticket._meta.columns[c] for c in BOOKED_INDEX[1]), name=BOOKED_INDEX[0])
+                 .where(Ticket.booked_slot.is_null(False)))
 
 
 class TicketEvent(BaseModel):
@@ -446,6 +460,74 @@ class VoiceClip(BaseModel):
         indexes = ((("office", "key"), True),)
 
 
+class BookingSettings(BaseModel):
+    """An office's settings for numbers taken from the phone and appointments (rules.booking)."""
+
+    office = ForeignKeyField(Office, unique=True, on_delete="CASCADE")
+    join_enabled = BooleanField(default=True)  # the display's rotating join QR
+    join_rotate_s = IntegerField(default=60)
+    join_daily_limit = IntegerField(default=2)  # numbers a day per phone (browser)
+    join_field_limit = IntegerField(default=1)  # ... per field
+    booking_enabled = BooleanField(default=True)
+    booking_days = IntegerField(default=6)  # bookable from today to today + this many days
+    slot_minutes = IntegerField(default=30)
+    slot_capacity = IntegerField(default=2)  # bookings per slot of a field, unless field_capacity says
+    field_capacity = JSONField(default=dict)  # {"<field id>": bookings per slot}; 0 = not bookable
+    booking_daily_limit = IntegerField(default=2)  # bookings a day per phone number
+    booking_field_limit = IntegerField(default=1)  # ... per field
+    early_min = IntegerField(default=10)  # check-in window around the slot
+    late_min = IntegerField(default=15)
+    retention_days = IntegerField(default=30)  # names and phone numbers are erased after this
+    near_people = IntegerField(default=3)  # "your turn is near" at this many people ahead ...
+    near_minutes = IntegerField(default=10)  # ... or this many minutes of estimated wait
+    notify_url = CharField(max_length=300, default="")  # webhook for messages; empty = log only
+    notify_secret = CharField(max_length=200, default="")  # signs the webhook's body (HMAC-SHA256)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class Appointment(BaseModel):
+    """A citizen's booked slot (hẹn giờ) for a field on a day; checked in at the kiosk."""
+
+    office = ForeignKeyField(Office, on_delete="CASCADE", index=False)  # (office, day, ...) lead with it
+    field = ForeignKeyField(Field, on_delete="CASCADE")
+    day = DateField()  # the office's local date
+    slot = CharField(max_length=5)  # local start "HH:MM"
+    slot_at = DateTimeField()  # the same instant, naive UTC
+    code = CharField(max_length=8, unique=True)  # typed at the kiosk
+    token = CharField(max_length=64, unique=True, default=new_token)  # the booking's own link and QR
+    name = CharField(max_length=120, default="")  # shown to staff only; erased after retention
+    phone = CharField(max_length=16, default="")  # normalised (rules.booking); erased after retention
+    state = CharField(max_length=12, default="booked")  # booked | checked_in | cancelled
+    created_at = DateTimeField(default=utcnow)
+    cancelled_at = DateTimeField(null=True)
+    cancelled_by = CharField(max_length=8, default="")  # citizen | staff
+    checked_in_at = DateTimeField(null=True)
+    on_time = BooleanField(null=True)  # checked in inside the window (the ticket went ahead)
+    ticket = ForeignKeyField(Ticket, null=True, on_delete="SET NULL")
+    erased_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("office", "day", "field", "slot"), False), (("office", "day", "phone"), False))
+
+
+class Notification(BaseModel):
+    """Outbox of messages to citizens (booking confirmed, turn near), sent by the notifier."""
+
+    office = ForeignKeyField(Office, on_delete="CASCADE")
+    key = CharField(max_length=80, unique=True)  # idempotency key: one message per key, ever
+    kind = CharField(max_length=24)
+    payload = JSONField(default=dict)
+    state = CharField(max_length=8, default="pending")  # pending | sent | failed
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    last_error = CharField(max_length=300, default="")
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("state", "next_attempt_at"), False),)
+
+
 class SchemaVersion(BaseModel):
     """The schema version this database has been upgraded to."""
 
@@ -473,6 +555,9 @@ ALL_MODELS = [
     PrinterStatus,
     AuditLog,
     VoiceClip,
+    BookingSettings,
+    Appointment,
+    Notification,
     SchemaVersion,
 ]
 statements.use(db, ALL_MODELS)

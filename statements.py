@@ -8,6 +8,7 @@ Everything that differs between SQLite and PostgreSQL lives here and nowhere els
 - ``write_transaction``: ``BEGIN IMMEDIATE`` on SQLite (take the write lock up front);
 - ``FOR UPDATE SKIP LOCKED`` on PostgreSQL for "take the next ticket" (``lock=True``); SQLite
   already holds the write lock;
+- ``serialize``: a transaction-level advisory lock on PostgreSQL (SQLite's write lock already is one);
 - value adaptation: dates and datetimes as the ISO text peewee stores on SQLite, objects for
   psycopg2; dicts and lists as JSON text (``models.JSONField``) on both;
 - ``RETURNING`` is used alike on both (SQLite >= 3.35).
@@ -19,7 +20,7 @@ hands it the database and the model classes with :func:`use`, so models can re-e
 ``fetch_by_id``, ``write_transaction`` and ``is_sqlite`` from here without an import cycle.
 
 Public API: ``Statement``, ``STATEMENTS``, ``use``, ``dialect``, ``is_sqlite``,
-``write_transaction``, ``execute``, ``rows``, ``scalar``, ``one``, ``fetch_by_id``,
+``write_transaction``, ``serialize``, ``execute``, ``rows``, ``scalar``, ``one``, ``fetch_by_id``,
 ``rows_atomically``.
 """
 
@@ -152,6 +153,16 @@ def write_transaction():
     return db.atomic("IMMEDIATE") if is_sqlite() else db.atomic()
 
 
+def serialize(key: int) -> None:
+    """Inside a write transaction: writers with the same ``key`` take turns until it ends.
+
+    PostgreSQL: a transaction-level advisory lock (rare writes that check then insert, e.g. a
+    booking's capacity and limits); SQLite: nothing to do, BEGIN IMMEDIATE already serialises.
+    """
+    if not is_sqlite():
+        _STATE["db"].execute_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+
+
 def execute(name: str, /, **values):
     """Run a statement with its parameters by name; the cursor (rows not read)."""
     statement = STATEMENTS[name]
@@ -246,9 +257,10 @@ define(
     "insert_ticket",
     """INSERT INTO "ticket" ("office_id", "field_id", "issued_field_id", "day", "number", "display_number",
        "priority_id", "state", "public_token", "arrival_at", "issued_at", "kiosk_id", "client_ref",
-       "recall_count", "transfer_count", "note")
+       "recall_count", "transfer_count", "note", "channel", "holder", "booked_slot")
        VALUES (:office_id, :field_id, :field_id, :day, :number, :display_number,
-       :priority_id, 'waiting', :public_token, :now, :now, :kiosk_id, :client_ref, 0, 0, '')
+       :priority_id, 'waiting', :public_token, :now, :now, :kiosk_id, :client_ref, 0, 0, '',
+       :channel, :holder, :booked_slot)
        RETURNING "id" """,
 )
 
@@ -261,10 +273,12 @@ define(
 
 # --------------------------------------------------------------------------- calling
 
-# The kinds (priority or not) of a counter's latest calls since a moment, newest first.
+# What a counter's latest calls since a moment were (priority category, appointment slot), newest first:
+# the runs rules.mixing counts.
 define(
-    "recent_call_priorities",
-    """SELECT "ticket"."priority_id" FROM "ticket_event" JOIN "ticket" ON "ticket"."id" = "ticket_event"."ticket_id"
+    "recent_call_lanes",
+    """SELECT "ticket"."priority_id", "ticket"."booked_slot" FROM "ticket_event"
+       JOIN "ticket" ON "ticket"."id" = "ticket_event"."ticket_id"
        WHERE "ticket_event"."counter_id" = :counter_id AND "ticket_event"."kind" = 'call'
        AND "ticket_event"."at" >= :since
        ORDER BY "ticket_event"."id" DESC LIMIT :limit""",
@@ -282,6 +296,14 @@ define("pick_next_any", _WAITING_FOR_COUNTER + _ORDER, returns="ticket", lock=Tr
 define("pick_next_priority", _WAITING_FOR_COUNTER + ' AND "priority_id" IS NOT NULL' + _ORDER, returns="ticket",
        lock=True)
 define("pick_next_ordinary", _WAITING_FOR_COUNTER + ' AND "priority_id" IS NULL' + _ORDER, returns="ticket",
+       lock=True)
+# The lanes of rules.mixing: appointments checked in on time (by slot, then arrival), walk-ins without
+# a priority category, and everyone but those appointments (priority turned off).
+define("pick_next_booked", _WAITING_FOR_COUNTER + ' AND "booked_slot" IS NOT NULL'
+       ' ORDER BY "booked_slot", "arrival_at", "id" LIMIT 1', returns="ticket", lock=True)
+define("pick_next_walkin", _WAITING_FOR_COUNTER + ' AND "priority_id" IS NULL AND "booked_slot" IS NULL' + _ORDER,
+       returns="ticket", lock=True)
+define("pick_next_unbooked", _WAITING_FOR_COUNTER + ' AND "booked_slot" IS NULL' + _ORDER, returns="ticket",
        lock=True)
 
 # Take a waiting ticket for a counter; no row when another counter took it first.
@@ -340,11 +362,19 @@ define(
 _FIELD_WAITING = """SELECT COUNT(*) FROM "ticket" WHERE "field_id" = :field_id AND "state" = 'waiting'
     AND "day" = :day"""
 define("field_waiting", _FIELD_WAITING)
-# The ordinary tickets of a field that wait behind a given (arrival, id).
+# The walk-ins of a field (no priority, no on-time appointment) that wait behind a given (arrival, id).
 define(
     "field_waiting_behind",
-    _FIELD_WAITING + """ AND "priority_id" IS NULL
+    _FIELD_WAITING + """ AND "priority_id" IS NULL AND "booked_slot" IS NULL
        AND ("arrival_at" > :arrival_at OR ("arrival_at" = :arrival_at AND "id" > :ticket_id))""",
+)
+# The tickets of a field that wait ahead of an on-time appointment: every priority ticket, and the
+# appointments before it by (slot, arrival, id).
+define(
+    "booked_ahead",
+    _FIELD_WAITING + """ AND ("priority_id" IS NOT NULL OR "booked_slot" < :booked_slot
+       OR ("booked_slot" = :booked_slot AND ("arrival_at" < :arrival_at
+           OR ("arrival_at" = :arrival_at AND "id" < :ticket_id))))""",
 )
 # The priority tickets of a field that wait ahead of a given (arrival, id).
 define(

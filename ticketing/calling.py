@@ -7,6 +7,7 @@ import datetime as dt
 import statements
 from errors import InvalidState, QueueEmpty
 from models import Counter, Office, Ticket, utcnow
+from rules import mixing
 from statements import write_transaction
 
 from .changes import Change
@@ -15,34 +16,36 @@ from .events import record_event
 from .lookups import counter_active_ticket, get_counter, get_office, get_ticket, id_of
 
 
-def _priority_streak_reached(counter: Counter, office: Office, day: dt.date) -> bool:
-    """True when this counter's last ``priority_ratio`` calls today were all priority tickets."""
-    ratio = office.priority_ratio
-    if ratio <= 0:
-        return True
-    since = day_start_utc(office, day)
-    found = statements.rows("recent_call_priorities", counter_id=counter.id, since=since, limit=ratio)
-    return len(found) == ratio and all(priority_id is not None for (priority_id,) in found)
+def _recent_lanes(counter: Counter, office: Office, day: dt.date) -> list[str]:
+    """The lanes (rules.mixing) of this counter's latest calls today, newest first, as many as decide."""
+    limit = mixing.history_needed(office.priority_ratio, office.appointment_ratio)
+    if limit <= 0:
+        return []
+    found = statements.rows("recent_call_lanes", counter_id=counter.id, since=day_start_utc(office, day), limit=limit)
+    return [mixing.lane_of(priority_id is not None, slot is not None, office.priority_ratio)
+            for priority_id, slot in found]
 
 
-# The statements that find the oldest waiting ticket a counter may call, by kind of ticket.
-PICK_NEXT = {"any": "pick_next_any", "priority": "pick_next_priority", "ordinary": "pick_next_ordinary"}
+# The statement that finds the oldest waiting ticket a counter may call in each lane of rules.mixing.
+PICK_NEXT = {mixing.ANY: "pick_next_any", mixing.PRIORITY: "pick_next_priority",
+             mixing.ORDINARY: "pick_next_ordinary", mixing.BOOKED: "pick_next_booked",
+             mixing.WALKIN: "pick_next_walkin", mixing.UNBOOKED: "pick_next_unbooked"}
 
 
-def _oldest_waiting(counter: Counter, day: dt.date, kind: str) -> Ticket | None:
-    """The oldest waiting ticket of ``kind`` (any / priority / ordinary) for a counter: of its
-    fields, or sent to it by name."""
-    return statements.one(PICK_NEXT[kind], office_id=counter.office_id, day=day, counter_id=counter.id)
+def _oldest_waiting(counter: Counter, day: dt.date, lane: str) -> Ticket | None:
+    """The first waiting ticket of a lane for a counter: of its fields, or sent to it by name."""
+    return statements.one(PICK_NEXT[lane], office_id=counter.office_id, day=day, counter_id=counter.id)
 
 
 def _pick_next(counter: Counter, office: Office, day: dt.date) -> Ticket | None:
-    """Choose the next ticket: priority first, at most ``priority_ratio`` in a row, FIFO else."""
-    if office.priority_ratio <= 0:
-        return _oldest_waiting(counter, day, "any")
-    # Priority tickets go first until this counter has called ``priority_ratio`` of them in a
-    # row; then the oldest ordinary ticket does. Whichever kind is missing, the oldest of any.
-    first = "ordinary" if _priority_streak_reached(counter, office, day) else "priority"
-    return _oldest_waiting(counter, day, first) or _oldest_waiting(counter, day, "any")
+    """Choose the next ticket by rules.mixing: priority, on-time appointments, walk-ins, each
+    capped by its ratio; the first lane that has somebody waiting."""
+    recent = _recent_lanes(counter, office, day)
+    for lane in mixing.call_order(office.priority_ratio, office.appointment_ratio, recent):
+        ticket = _oldest_waiting(counter, day, lane)
+        if ticket is not None:
+            return ticket
+    return None
 
 
 def _take(ticket: Ticket, counter: Counter, user, now) -> Ticket | None:

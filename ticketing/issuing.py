@@ -26,26 +26,30 @@ def _next_number(field: Field, day: dt.date) -> int:
     return statements.scalar("next_number", field_id=field.id, day=day, number_start=field.number_start)
 
 
-def _insert_ticket(office_id, field: Field, day, number, priority_id, kiosk_id, client_ref, now) -> Ticket:
+def _insert_ticket(office_id, field: Field, day, number, priority_id, kiosk_id, client_ref, now,
+                   channel: str, holder: str | None, booked_slot) -> Ticket:
     """INSERT a waiting ticket; the saved instance, as ``Ticket.create`` would return it."""
     ticket = Ticket(office=office_id, field=field.id, issued_field=field.id, day=day, number=number,
                     display_number=format_number(field, number), priority=priority_id, state="waiting",
-                    arrival_at=now, issued_at=now, kiosk=kiosk_id, client_ref=client_ref)
+                    arrival_at=now, issued_at=now, kiosk=kiosk_id, client_ref=client_ref, channel=channel,
+                    holder=holder, booked_slot=booked_slot)
     ticket.id = statements.scalar(
         "insert_ticket", office_id=office_id, field_id=field.id, day=day, number=number,
         display_number=ticket.display_number, priority_id=priority_id, public_token=ticket.public_token,
-        now=now, kiosk_id=kiosk_id, client_ref=client_ref,
+        now=now, kiosk_id=kiosk_id, client_ref=client_ref, channel=channel, holder=holder, booked_slot=booked_slot,
     )
     ticket._dirty.clear()
     return ticket
 
 
 def issue_ticket(office_id, field_id, priority=None, kiosk=None, client_ref=None, print_ticket=False,
-                 now=None) -> Change:
+                 now=None, channel=None, holder=None, booked_slot=None) -> Change:
     """Issue a new ticket for a field: numbered per field per business day, never reused.
 
     A repeated ``client_ref`` from the same kiosk returns the ticket already issued for it.
     With ``print_ticket`` a print job is queued in the same transaction (the worker prints later).
+    ``channel`` (default: kiosk with a kiosk, else staff), ``holder`` (a phone's key) and
+    ``booked_slot`` (an on-time appointment's slot) come from ticketing.remote and .appointments.
     """
     now = now or utcnow()
     if client_ref is not None and (not isinstance(client_ref, str) or not 1 <= len(client_ref) <= 64):
@@ -84,7 +88,8 @@ def issue_ticket(office_id, field_id, priority=None, kiosk=None, client_ref=None
                 f"Lĩnh vực {field.name} đã cấp đủ {field.daily_cap} số trong ngày hôm nay."
             )
         ticket = _insert_ticket(office.id, field, day, number, id_of(category), id_of(kiosk),
-                                client_ref if kiosk is not None else None, now)
+                                client_ref if kiosk is not None else None, now,
+                                channel or ("kiosk" if kiosk is not None else "staff"), holder, booked_slot)
         record_event(ticket, "issue", None, now, device=id_of(kiosk))
         if print_ticket:
             models.PrintJob.create(office=office.id, ticket=ticket.id, kiosk=id_of(kiosk), created_at=now,

@@ -31,6 +31,7 @@ from models import Counter, CounterField, DailySequence, Device, Field, Office, 
 
 D = dt.date(2026, 11, 27)  # the business day of the seeded queue
 D0 = D - dt.timedelta(days=1)
+D1 = D + dt.timedelta(days=1)  # a day of appointments (rules.mixing's lanes), apart from the queue of D
 T = dt.datetime(2026, 11, 27, 2, 0)  # 09:00 in Hà Nội
 
 
@@ -40,13 +41,14 @@ def m(minutes: float) -> dt.datetime:
 
 
 def _ticket(tid, field, office=11, state="waiting", day=D, arrival=0.0, priority=None, counter=None, target=None,
-            kiosk=None, client_ref=None, called=None, started=None, clerk=None):
-    """One seeded ticket with an explicit id."""
+            kiosk=None, client_ref=None, called=None, started=None, clerk=None, booked=None):
+    """One seeded ticket with an explicit id (``booked``: an on-time appointment's slot, in minutes)."""
     Ticket.create(id=tid, office=office, field=field, issued_field=field, day=day, number=tid, display_number=str(tid),
                   priority=priority, state=state, public_token=f"tok-{tid}", arrival_at=m(arrival), issued_at=m(arrival),
                   counter=counter, target_counter=target, kiosk=kiosk, client_ref=client_ref,
                   called_at=m(called) if called is not None else None,
-                  started_at=m(started) if started is not None else None, clerk=clerk)
+                  started_at=m(started) if started is not None else None, clerk=clerk,
+                  booked_slot=m(booked) if booked is not None else None)
 
 
 def seed() -> None:
@@ -85,11 +87,22 @@ def seed() -> None:
     _ticket(116, 21, arrival=6)
     _ticket(117, 21, arrival=5, priority=62)
     _ticket(118, 21, arrival=5, priority=61)
+    # Day D1: appointments checked in on time (slot in minutes), walk-ins and priority tickets.
+    _ticket(121, 21, day=D1, arrival=50, booked=60)
+    _ticket(122, 21, day=D1, arrival=55, booked=30)
+    _ticket(123, 21, day=D1, arrival=40)
+    _ticket(124, 21, day=D1, arrival=35, priority=61)
+    _ticket(125, 22, day=D1, arrival=30, booked=20)
+    _ticket(126, 21, day=D1, arrival=45, priority=62)
+    _ticket(127, 21, day=D1, arrival=50, booked=60)
+    _ticket(128, 21, day=D1, arrival=40, booked=55)
+    _ticket(129, 21, day=D1, arrival=48, booked=60)
     DailySequence.create(id=81, field=21, day=D, last_number=1012)
     DailySequence.create(id=82, field=22, day=D0, last_number=2007)
     for eid, ticket, counter, kind, minute in ((201, 114, 31, "call", 1), (202, 101, 31, "call", 2),
                                                (203, 102, 31, "call", 4), (204, 103, 31, "call", 5),
-                                               (205, 103, 31, "recall", 6), (206, 104, 32, "call", 3)):
+                                               (205, 103, 31, "recall", 6), (206, 104, 32, "call", 3),
+                                               (207, 122, 31, "call", 5.5)):
         TicketEvent.create(id=eid, ticket=ticket, office=11, kind=kind, from_state="waiting", to_state="called",
                            counter=counter, at=m(minute))
 
@@ -137,29 +150,33 @@ CASES = {
     ),
     "insert_ticket": Case(
         {"office_id": 11, "field_id": 21, "day": D, "number": 1099, "display_number": "A099", "priority_id": 61,
-         "public_token": "tok-new", "now": m(20), "kiosk_id": 51, "client_ref": "ref-new"},
+         "public_token": "tok-new", "now": m(20), "kiosk_id": 51, "client_ref": "ref-new", "channel": "phone",
+         "holder": "holder-1", "booked_slot": m(25)},
         lambda r, t: len(r) == 1 and {k: v for k, v in ticket_row(t, r[0][0]).items() if k in (
             "office_id", "field_id", "issued_field_id", "number", "display_number", "priority_id", "state",
-            "public_token", "kiosk_id", "client_ref", "counter_id")} == {
+            "public_token", "kiosk_id", "client_ref", "counter_id", "channel", "holder")} == {
             "office_id": 11, "field_id": 21, "issued_field_id": 21, "number": 1099, "display_number": "A099",
             "priority_id": 61, "state": "waiting", "public_token": "tok-new", "kiosk_id": 51,
-            "client_ref": "ref-new", "counter_id": None},
+            "client_ref": "ref-new", "counter_id": None, "channel": "phone", "holder": "holder-1"}
+        and ticket_row(t, r[0][0])["booked_slot"] is not None,
         {"office_id": 12, "field_id": 22, "day": D0, "number": 1098, "display_number": "A098", "priority_id": 62,
-         "public_token": "tok-other", "now": m(21), "kiosk_id": 52, "client_ref": "ref-other"},
+         "public_token": "tok-other", "now": m(21), "kiosk_id": 52, "client_ref": "ref-other",
+         "channel": "appointment", "holder": "holder-2", "booked_slot": m(26)},
     ),
     "insert_ticket_event": Case(
         {"ticket_id": 101, "office_id": 11, "kind": "call", "from_state": "waiting", "to_state": "called",
          "counter_id": 31, "user_id": 41, "device_id": 51, "at": m(30), "detail": {"chosen": True}},
-        lambda r, t: len(t["ticket_event"]) == 7 and [
+        lambda r, t: len(t["ticket_event"]) == 8 and [
             (e["ticket_id"], e["office_id"], e["kind"], e["from_state"], e["to_state"], e["counter_id"],
-             e["user_id"], e["device_id"]) for e in t["ticket_event"].values() if e["id"] not in range(201, 207)
+             e["user_id"], e["device_id"]) for e in t["ticket_event"].values() if e["id"] not in range(201, 208)
         ] == [(101, 11, "call", "waiting", "called", 31, 41, 51)],
         {"ticket_id": 102, "office_id": 12, "kind": "recall", "from_state": "called", "to_state": "serving",
          "counter_id": 32, "user_id": 42, "device_id": 52, "at": m(31), "detail": {"chosen": False}},
     ),
-    # Newest first since 09:01:30: the calls at :05 (ordinary), :04 (priority), :02 (ordinary).
-    "recent_call_priorities": Case(
-        {"counter_id": 31, "since": m(1.5), "limit": 3}, lambda r, t: r == [(None,), (61,), (None,)],
+    # Newest first since 09:01:30: the calls at :05:30 (an on-time appointment), :05 (ordinary), :04 (priority).
+    "recent_call_lanes": Case(
+        {"counter_id": 31, "since": m(1.5), "limit": 3},
+        lambda r, t: [(p, s is not None) for p, s in r] == [(None, True), (None, False), (61, False)],
         {"counter_id": 32, "since": m(4.5), "limit": 2},
     ),
     # Counter 31 serves field 21 and was sent 113 (field 22) by name; 105 was sent to counter 32.
@@ -174,6 +191,20 @@ CASES = {
     "pick_next_ordinary": Case(
         {"office_id": 11, "day": D, "counter_id": 31}, lambda r, t: returned_ids(r) == [113],
         {"office_id": 12, "day": D0, "counter_id": 33},
+    ),
+    # Day D1, counter 31 (field 21): appointments by slot (122 at :30 before 128 at :55 and 121, 127 at 10:00),
+    # walk-ins without priority (123), everyone but those appointments (124 arrived first); 125 is field 22's.
+    "pick_next_booked": Case(
+        {"office_id": 11, "day": D1, "counter_id": 31}, lambda r, t: returned_ids(r) == [122],
+        {"office_id": 12, "day": D, "counter_id": 32},
+    ),
+    "pick_next_walkin": Case(
+        {"office_id": 11, "day": D1, "counter_id": 31}, lambda r, t: returned_ids(r) == [123],
+        {"office_id": 12, "day": D, "counter_id": 32},
+    ),
+    "pick_next_unbooked": Case(
+        {"office_id": 11, "day": D1, "counter_id": 31}, lambda r, t: returned_ids(r) == [124],
+        {"office_id": 12, "day": D, "counter_id": 32},
     ),
     "take_ticket": Case(
         {"ticket_id": 101, "counter_id": 31, "clerk_id": 41, "now": m(40)},
@@ -211,6 +242,13 @@ CASES = {
     "priority_ahead": Case(
         {"field_id": 21, "day": D, "arrival_at": m(5), "ticket_id": 118}, lambda r, t: r == [(2,)],
         {"field_id": 22, "day": D0, "arrival_at": m(3), "ticket_id": 117},
+    ),
+    # Ahead of appointment 121 (slot 10:00, came 09:50): priority 124 and 126, appointments 122 (:30),
+    # 128 (:55) and 129 (10:00, came 09:48); 127 has the same slot and arrival but a higher id.
+    "booked_ahead": Case(
+        {"field_id": 21, "day": D1, "booked_slot": m(60), "arrival_at": m(50), "ticket_id": 121},
+        lambda r, t: r == [(5,)],
+        {"field_id": 22, "day": D, "booked_slot": m(30), "arrival_at": m(51), "ticket_id": 130},
     ),
     "waiting_counts": Case({"office_id": 11, "day": D}, lambda r, t: sorted(r) == [(21, 8), (22, 3)],
                            {"office_id": 12, "day": D0}),
