@@ -141,12 +141,23 @@ def step_6_booking(migrator: SchemaMigrator) -> None:
         db.execute_sql(f'CREATE INDEX "{name}" ON "ticket" ({", ".join(columns)}) WHERE "booked_slot" IS NOT NULL')
 
 
+def step_7_ratings(migrator: SchemaMigrator) -> None:
+    """Dossier codes, per-dossier ratings, rating alerts, rating settings and the outbox (issue 15).
+
+    New tables only, created whole; nothing existing changes, so the step is independent of the
+    others and safe to run again.
+    """
+    db.create_tables([models.Dossier, models.DossierRating, models.RatingAlert, models.RatingSettings,
+                      models.OutboxItem, models.OutboxSeq], safe=True)
+
+
 STEPS = [
     (2, step_2_office_code),
     (3, step_3_rating_office_index),
     (4, step_4_queue_indexes),
     (5, step_5_device_clocks),
     (6, step_6_booking),
+    (7, step_7_ratings),
 ]
 
 

@@ -35,7 +35,7 @@ from statements import fetch_by_id, is_sqlite, write_transaction  # noqa: F401 -
 
 db = DatabaseProxy()
 
-SCHEMA_VERSION = 6  # each step above 1 is in migrations.py
+SCHEMA_VERSION = 7  # each step above 1 is in migrations.py
 
 TICKET_STATES = ("waiting", "called", "serving", "done", "no_show", "cancelled")
 OPEN_STATES = ("waiting", "called", "serving")
@@ -404,6 +404,121 @@ class Rating(BaseModel):
         indexes = ((("office", "created_at"), False),)
 
 
+# --------------------------------------------------------------------------- dossiers and hand-off (issue 15)
+
+
+class Dossier(BaseModel):
+    """A dossier code (mã hồ sơ, rules.dossier) the counter took during one visit: received or returned."""
+
+    office = ForeignKeyField(Office, on_delete="CASCADE", index=False)  # (office, day) leads with it
+    ticket = ForeignKeyField(Ticket, backref="dossiers", on_delete="CASCADE", index=False)  # (ticket, code)
+    code = CharField(max_length=64)
+    kind = CharField(max_length=8, default="receive")  # receive | return
+    day = DateField()  # the visit's business day (Ticket.day)
+    field = ForeignKeyField(Field, null=True, on_delete="SET NULL", index=False)
+    counter = ForeignKeyField(Counter, null=True, on_delete="SET NULL", index=False)
+    clerk = ForeignKeyField(User, null=True, on_delete="SET NULL", index=False)  # who handled the visit
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL", index=False, backref="dossiers_taken")
+    # The receipt slip's QR opens the visit's rating with this (like Ticket.public_token).
+    public_token = CharField(max_length=64, unique=True, default=new_token)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("ticket", "code"), True), (("office", "day"), False), (("office", "code"), False))
+
+
+class DossierRating(BaseModel):
+    """A rating as recorded for one dossier of the rated visit (the national index counts dossiers)."""
+
+    rating = ForeignKeyField(Rating, on_delete="CASCADE", index=False)  # (rating, dossier) leads with it
+    dossier = ForeignKeyField(Dossier, on_delete="CASCADE")
+    office = ForeignKeyField(Office, on_delete="CASCADE", index=False)  # (office, day)
+    code = CharField(max_length=64)
+    day = DateField()
+    field = ForeignKeyField(Field, null=True, on_delete="SET NULL", index=False)
+    counter = ForeignKeyField(Counter, null=True, on_delete="SET NULL", index=False)
+    clerk = ForeignKeyField(User, null=True, on_delete="SET NULL", index=False)
+    level = IntegerField()
+    scale = IntegerField()
+    source = CharField(max_length=8)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("rating", "dossier"), True), (("office", "day"), False))
+
+
+class RatingAlert(BaseModel):
+    """A "Không hài lòng" verdict a leader must see; handled with a note (audit log)."""
+
+    office = ForeignKeyField(Office, on_delete="CASCADE", index=False)  # (office, created_at)
+    rating = ForeignKeyField(Rating, unique=True, on_delete="CASCADE")
+    ticket = ForeignKeyField(Ticket, on_delete="CASCADE", index=False)
+    day = DateField()
+    counter = ForeignKeyField(Counter, null=True, on_delete="SET NULL", index=False)
+    clerk = ForeignKeyField(User, null=True, on_delete="SET NULL", index=False)
+    field = ForeignKeyField(Field, null=True, on_delete="SET NULL", index=False)
+    codes = JSONField(default=list)  # the visit's dossier codes when it was rated
+    level = IntegerField()
+    scale = IntegerField()
+    reasons = JSONField(default=list)
+    comment = TextField(default="")
+    source = CharField(max_length=8)
+    created_at = DateTimeField(default=utcnow)
+    handled_at = DateTimeField(null=True)
+    handled_by = ForeignKeyField(User, null=True, on_delete="SET NULL", index=False, backref="handled_alerts")
+    note = TextField(default="")
+
+    class Meta:
+        indexes = ((("office", "created_at"), False), (("office", "day"), False))
+
+
+class RatingSettings(BaseModel):
+    """An office's settings for rating later and for handing ratings to the provincial system."""
+
+    office = ForeignKeyField(Office, unique=True, on_delete="CASCADE")
+    rate_later_days = IntegerField(default=7)  # 0: the phone rates only within Office.rating_window_s
+    export_token_hash = CharField(max_length=64, default="")  # the integration token, hashed
+    export_token_hint = CharField(max_length=8, default="")
+    export_token_at = DateTimeField(null=True)
+    push_enabled = BooleanField(default=False)
+    push_url = CharField(max_length=500, default="")
+    push_secret = CharField(max_length=200, default="")  # HMAC key: must be readable to sign
+    adapter = CharField(max_length=32, default="generic")
+    updated_at = DateTimeField(default=utcnow)
+
+
+class OutboxItem(BaseModel):
+    """One record handed to the provincial system: a rating of a dossier (or of a visit), a dossier code seen.
+
+    ``seq`` runs per office in commit order (OutboxSeq), so a reader's cursor never skips a row
+    committed late; ``key`` is the idempotency key a receiver deduplicates by.
+    """
+
+    office = ForeignKeyField(Office, on_delete="CASCADE", index=False)  # (office, seq) leads with it
+    seq = IntegerField()
+    kind = CharField(max_length=16)  # rating | dossier
+    key = CharField(max_length=120, unique=True)
+    day = DateField()
+    payload = JSONField(default=dict)
+    created_at = DateTimeField(default=utcnow)
+    push_state = CharField(max_length=8, default="pending")  # pending | sending | sent
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    last_error = CharField(max_length=300, default="")
+    last_status = IntegerField(null=True)
+    pushed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("office", "seq"), True), (("push_state", "next_attempt_at"), False), (("office", "day"), False))
+
+
+class OutboxSeq(BaseModel):
+    """The last outbox ``seq`` of an office; its row lock orders outbox writes by commit."""
+
+    office = ForeignKeyField(Office, unique=True, on_delete="CASCADE")
+    last = IntegerField(default=0)
+
+
 class PrintJob(BaseModel):
     """Persistent print queue: a worker sends pending jobs, retrying with back-off."""
 
@@ -551,6 +666,12 @@ ALL_MODELS = [
     Ticket,
     TicketEvent,
     Rating,
+    Dossier,
+    DossierRating,
+    RatingAlert,
+    RatingSettings,
+    OutboxItem,
+    OutboxSeq,
     PrintJob,
     PrinterStatus,
     AuditLog,

@@ -158,6 +158,17 @@ def grouping_note() -> str:
     return "; ".join(parts) + "."
 
 
+def phone_form(office, window_s: int) -> dict:
+    """What the phone's rating form shows (the ticket's page and a dossier slip's page): the scale,
+    its levels best first, the reasons, and how long after the finish a rating is taken."""
+    return {
+        "scale": office.rating_levels,
+        "levels": levels(office.rating_levels),
+        "reasons": list(office.rating_reasons or []),
+        "window_s": window_s,
+    }
+
+
 def rating_request(ticket, office, clerk_name: str | None, now) -> dict:
     """What a counter's tablet is asked to rate, the same over HTTP (a reload) and Socket.IO.
 

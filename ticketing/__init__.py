@@ -14,7 +14,10 @@ commit. The package is split by job; this module re-exports its public API:
 - transitions: ``STATE_LABELS``, ``recall``, ``start``, ``finish``, ``no_show``, ``cancel``,
   ``reactivate``, ``transfer``, ``reprint``, ``close_past_days``
 - counters: ``set_counter_state``
-- ratings: ``rate``, ``ratable_ticket``
+- ratings: ``rate``, ``ratable_ticket``, ``settings_of``, ``phone_window_s``
+- dossiers: ``add_dossier``, ``remove_dossier``, ``dossiers_of``, ``dossier_by_token``
+- alerts: ``handle_alert``, ``open_alerts``, ``alert_view``
+- handoff: the outbox records of ratings and dossier codes (written by ratings and dossiers)
 - figures: ``people_ahead``, ``waiting_counts``, ``FEW_FIELDS``, ``open_counters_by_field``,
   ``open_counters_for_field``, ``recent_service_seconds``, ``estimate_wait``,
   ``estimated_wait_seconds``
@@ -51,7 +54,9 @@ from .figures import (
 )
 from .issuing import format_number, issue_ticket
 from .lookups import counter_active_ticket, get_counter, get_field, get_office, get_ticket
-from .ratings import ratable_ticket, rate
+from .alerts import alert_view, handle_alert, open_alerts
+from .dossiers import add_dossier, dossier_by_token, dossiers_of, remove_dossier
+from .ratings import phone_window_s, ratable_ticket, rate, settings_of
 from .transitions import (
     STATE_LABELS,
     cancel,
@@ -75,4 +80,6 @@ __all__ = [
     "open_counters_by_field", "open_counters_for_field", "opening_state", "people_ahead", "ratable_ticket",
     "rate", "reactivate", "recall", "recent_service_seconds", "reprint", "set_counter_state", "start",
     "to_local", "transfer", "utcnow", "waiting_counts",
+    "add_dossier", "alert_view", "dossier_by_token", "dossiers_of", "handle_alert", "open_alerts", "phone_window_s",
+    "remove_dossier", "settings_of",
 ]

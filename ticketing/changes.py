@@ -25,3 +25,4 @@ class Change:
     field: Field | None = None
     queue: dict = dataclasses.field(default_factory=dict)  # field id -> queue figures, set by the publisher
     print_job_id: int | None = None
+    rating_alert: object = None  # a RatingAlert a low rating raised, for the leaders' screens

@@ -1,13 +1,40 @@
-"""Queue rules room, ratings: a citizen's verdict on a finished ticket, and which one a tablet may rate."""
+"""Queue rules room, ratings: a citizen's verdict on a finished ticket, and which one a tablet may rate.
+
+A visit is rated once, on the counter's tablet or later from the phone (the ticket's QR page, or
+the QR of a dossier's receipt slip): whichever comes first counts, the other is refused. The
+tablet rates within ``Office.rating_window_s`` of the finish; the phone within the office's
+rate-later days (``RatingSettings.rate_later_days``; 0: the same window as the tablet). A rating
+of a visit with dossier codes is also recorded for each dossier (the national index counts
+dossiers), leaves outbox records, and a verdict in the Không hài lòng group raises an alert for
+the leaders (``RatingAlert``).
+"""
 
 from __future__ import annotations
 
 from errors import Invalid, RatingRefused
-from models import Rating, Ticket, utcnow
+from models import Dossier, Office, Rating, RatingAlert, RatingSettings, Ticket, utcnow
+from rules import rating as scale_rules
 from statements import write_transaction
 
 from .changes import Change
+from .dossiers import link_rating
 from .lookups import get_office, get_ticket, id_of
+
+
+def settings_of(office_id) -> RatingSettings:
+    """The office's rating settings (the defaults, unsaved, when the admin never changed them)."""
+    return RatingSettings.get_or_none(RatingSettings.office == office_id) or RatingSettings(office=office_id)
+
+
+def phone_window_s(office: Office, settings: RatingSettings | None = None) -> int:
+    """Seconds after the finish during which the phone may rate: the rate-later days, at least the tablet's window."""
+    settings = settings or settings_of(office.id)
+    return max(office.rating_window_s, settings.rate_later_days * 86400)
+
+
+def window_s(office: Office, source: str) -> int:
+    """How long after the finish a rating from ``source`` (tablet | phone) is taken."""
+    return phone_window_s(office) if source == "phone" else office.rating_window_s
 
 
 def rate(ticket_id, level, reasons=None, comment="", counter_id=None, device=None, source="tablet", now=None) -> Change:
@@ -31,7 +58,7 @@ def rate(ticket_id, level, reasons=None, comment="", counter_id=None, device=Non
             raise RatingRefused("Chỉ đánh giá được sau khi cán bộ kết thúc phục vụ.")
         if Rating.select().where(Rating.ticket == ticket.id).exists():
             raise RatingRefused("Số thứ tự này đã được đánh giá. Xin cảm ơn!", code="already_rated")
-        if (now - ticket.finished_at).total_seconds() > office.rating_window_s:
+        if (now - ticket.finished_at).total_seconds() > window_s(office, source):
             raise RatingRefused("Đã quá thời gian đánh giá cho số thứ tự này.", code="rating_expired")
         if source == "tablet":
             if counter_id is None or ticket.counter_id != counter_id:
@@ -61,7 +88,15 @@ def rate(ticket_id, level, reasons=None, comment="", counter_id=None, device=Non
             device=id_of(device),
             created_at=now,
         )
-    return Change("rated", office.id, ticket=ticket, rating=rating)
+        dossiers = list(Dossier.select().where(Dossier.ticket == ticket.id).order_by(Dossier.id))
+        link_rating(office, ticket, rating, dossiers, now)
+        alert = None
+        if scale_rules.is_low(rating.level, rating.scale):
+            alert = RatingAlert.create(office=office.id, rating=rating.id, ticket=ticket.id, day=ticket.day,
+                                       counter=rating.counter_id, clerk=rating.clerk_id, field=rating.field_id,
+                                       codes=[d.code for d in dossiers], level=rating.level, scale=rating.scale,
+                                       reasons=reasons, comment=comment, source=source, created_at=now)
+    return Change("rated", office.id, ticket=ticket, rating=rating, rating_alert=alert)
 
 
 def ratable_ticket(counter_id, now=None) -> Ticket | None:
