@@ -7,6 +7,7 @@ import socket
 
 import security
 from models import (
+    DEFAULT_DAILY_CAP,
     Counter,
     CounterField,
     Device,
@@ -103,7 +104,7 @@ def seed_demo(instance_dir: pathlib.Path) -> dict:
         fields = {}
         for index, (code, name, name_en, procedures) in enumerate(FIELDS, start=1):
             field = Field.create(office=office, code=code, name=name, name_en=name_en,
-                                 number_start=index * 1000 + 1, sort_order=index)
+                                 number_start=index * 1000 + 1, sort_order=index, daily_cap=DEFAULT_DAILY_CAP)
             fields[code] = field
             for order, (pname, time, fee, docs) in enumerate(procedures):
                 Procedure.create(field=field, name=pname, processing_time=time, fee=fee, documents=docs,

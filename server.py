@@ -35,7 +35,7 @@ import pathlib  # noqa: E402
 import secrets  # noqa: E402
 
 import click  # noqa: E402
-from flask import Flask, g, jsonify, render_template, request  # noqa: E402
+from flask import Flask, g, jsonify, make_response, render_template, request  # noqa: E402
 from werkzeug.exceptions import HTTPException  # noqa: E402
 from werkzeug.routing import IntegerConverter  # noqa: E402
 
@@ -140,6 +140,13 @@ class Config:
         self.MONITOR_TOKEN = env.get("MONITOR_TOKEN", "")
         # A screen whose clock differs from the server's by more than this is flagged on the status page.
         self.CLOCK_SKEW_S = float(env.get("CLOCK_SKEW_S", "120"))
+        # Security (docs/SECURITY.md): a staff session unused this long ends; a kiosk issues at most this
+        # many tickets a minute (0 = no limit); browsers' Socket.IO handshakes from other origins than the
+        # server's own and PUBLIC_BASE_URL; reverse proxies in front whose X-Forwarded-For is believed.
+        self.SESSION_IDLE_MINUTES = float(env.get("SESSION_IDLE_MINUTES", "480"))
+        self.KIOSK_TICKETS_PER_MINUTE = int(env.get("KIOSK_TICKETS_PER_MINUTE", "10"))
+        self.SOCKETIO_ALLOWED_ORIGINS = [o.strip() for o in env.get("SOCKETIO_ALLOWED_ORIGINS", "").split(",") if o.strip()]
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
 
     def as_mapping(self) -> dict:
         """The settings as a Flask config mapping."""
@@ -149,7 +156,6 @@ class Config:
             SESSION_COOKIE_SAMESITE="Lax",
             MAX_CONTENT_LENGTH=2 * 1024 * 1024,
             JSON_AS_ASCII=False,
-            SOCKETIO_CORS=[],
         )
         return mapping
 
@@ -177,9 +183,12 @@ def create_app(config=None) -> Flask:
     models.db.initialize(models.make_database(app.config["DATABASE_URL"]))
     _init_request_hooks(app)
     _init_errors(app)
+    # Blueprints first (kiosk makes its ``bp`` on first use, importing its /agent socket handlers): a
+    # handler registered while a Socket.IO server exists goes to that server only, so a later app
+    # (each test makes one) would lack it.
+    blueprints = [getattr(module, "bp", None) for module in import_rooms()]
     realtime.init_app(app)
-    for module in import_rooms():
-        blueprint = getattr(module, "bp", None)
+    for blueprint in blueprints:
         if blueprint is not None:
             app.register_blueprint(blueprint)
     _init_cli(app)
@@ -262,7 +271,10 @@ def _init_errors(app: Flask) -> None:
 
     @app.errorhandler(errors.DomainError)
     def _domain(exc):
-        return error_response(exc.code, exc.message, exc.status, **exc.extra)
+        response = make_response(error_response(exc.code, exc.message, exc.status, **exc.extra))
+        if "retry_after_s" in exc.extra:  # throttled logins, a kiosk over its rate (security.py)
+            response.headers["Retry-After"] = str(exc.extra["retry_after_s"])
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc):

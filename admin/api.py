@@ -6,9 +6,10 @@ caller's office. Bad values answer 422 {"error": "invalid", "message", "fields":
 
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, request, session
+from flask import current_app, g, jsonify, request
 
 import realtime
+import security
 from api.openapi import register
 from api.validation import json_body
 from errors import Invalid
@@ -259,20 +260,35 @@ def post_user():
 @bp.put("/api/admin/users/<int:user_id>")
 @writer
 def put_user(user_id):
-    """Change a user's name, role, active flag or counters."""
+    """Change a user's name, role, active flag or counters (a new role or a lock closes their screens)."""
+    before = store.get_user(office_id(), user_id)
     user = store.update_user(office_id(), g.user, user_id, json_body())
+    if (user.role, user.active) != (before.role, before.active):
+        security.account_changed(user.id)  # reconnect into the right room, or not at all
     return jsonify({"user": store.user_dict(user)})
 
 
 @bp.post("/api/admin/users/<int:user_id>/password")
 @writer
 def post_password(user_id):
-    """Set a user's password (their other sessions end)."""
+    """Set a user's password: their sessions end (the admin's own here stays) and login delays lift."""
     user = store.set_password(office_id(), g.user, user_id, json_body())
-    if user.id == g.user.id:
-        # Sessions carry a fingerprint of the password hash: keep the admin's own session valid.
-        session["pwv"] = user.password_hash[-12:]
+    security.end_sessions(user.id, "password", keep_current=True)
+    security.clear_login_delays(user.username)
     return jsonify({"user": store.user_dict(user)})
+
+
+@bp.delete("/api/admin/users/<int:user_id>/sessions")
+@writer
+def delete_user_sessions(user_id):
+    """Log a person out everywhere: every session ends and their screens close (the admin's own too)."""
+    user = store.get_user(office_id(), user_id)
+    ended = security.end_sessions(user.id, "everywhere")
+    store.audit(office_id(), g.user, "user.logout_all",
+                f"Người dùng {user.username}", None, {"sessions_ended": ended})
+    if user.id == g.user.id:
+        security.logout()
+    return jsonify({"ok": True, "ended": ended})
 
 
 # --------------------------------------------------------------------------- devices
@@ -306,6 +322,7 @@ def put_device(device_id):
 def revoke_device(device_id):
     """Revoke a device's token."""
     device = store.revoke_device(office_id(), g.user, device_id)
+    security.device_revoked(device.id)  # its open screens close now, in every process
     return jsonify({"device": store.device_dict(device)})
 
 
@@ -314,6 +331,7 @@ def revoke_device(device_id):
 def reissue_device(device_id):
     """Give a device a new pairing link (the old one stops working)."""
     device, token = store.reissue_device(office_id(), g.user, device_id)
+    security.device_revoked(device.id)  # screens still on the old link close
     return jsonify(_pairing(device, token))
 
 
@@ -532,10 +550,11 @@ register(
         200,
         None,
     ),
+    ("delete", "/api/admin/users/{user_id}/sessions", "Log a user out everywhere", _ADMIN, None, 200, None),
     ("get", "/api/admin/devices", "Devices with last seen", _LEADER, None, 200, None),
     ("post", "/api/admin/devices", "Create a device; answer holds pair_url once", _ADMIN, _DEVICE, 201, None),
     ("put", "/api/admin/devices/{device_id}", "Rename a device / move a tablet", _ADMIN, _DEVICE, 200, None),
-    ("post", "/api/admin/devices/{device_id}/revoke", "Revoke a device", _ADMIN, None, 200, None),
+    ("post", "/api/admin/devices/{device_id}/revoke", "Revoke a device (its sockets close)", _ADMIN, None, 200, None),
     ("post", "/api/admin/devices/{device_id}/reissue", "New pairing link for a device", _ADMIN, None, 200, None),
     ("get", "/api/admin/voice", "Clip keys, words and the office's recordings", _LEADER, None, 200, None),
     (

@@ -10,7 +10,7 @@ from flask import g, render_template, request, send_file, url_for
 import realtime
 import ticketing
 from errors import Invalid, NotFound
-from models import CounterField, Field, Procedure, UserCounter, utcnow
+from models import DEFAULT_DAILY_CAP, CounterField, Field, Procedure, UserCounter, utcnow
 from rules import access, calendar
 from rules import rating as scale_rules
 from rules import speech, states
@@ -136,7 +136,7 @@ def fields():
         data["procedures"] = procedure_counts.get(field.id, 0)
         data["counter_numbers"] = sorted(counter_map.get(field.id, []))
         rows.append(data)
-    return _render("admin/fields.html", fields=rows)
+    return _render("admin/fields.html", fields=rows, default_daily_cap=DEFAULT_DAILY_CAP)
 
 
 @bp.get("/admin/fields/<int:field_id>")

@@ -16,6 +16,7 @@ import security
 from errors import Invalid, NotFound
 from display.voice import clip_path
 from models import (
+    DEFAULT_DAILY_CAP,
     AuditLog,
     Counter,
     CounterField,
@@ -446,6 +447,7 @@ def create_field(office_id, user, data) -> Field:
     def run():
         with write_transaction():
             values = _check_field(office_id, data, None)
+            values.setdefault("daily_cap", DEFAULT_DAILY_CAP)  # an empty box clears it: no limit
             if "sort_order" not in values:
                 values["sort_order"] = (
                     Field.select(fn.MAX(Field.sort_order)).where(Field.office == office_id).scalar() or 0
@@ -699,7 +701,7 @@ def delete_counter(office_id, user, counter_id) -> None:
 def user_dict(u: User) -> dict:
     """A user (never the password hash)."""
     counter_ids = sorted(uc.counter_id for uc in UserCounter.select().where(UserCounter.user == u.id))
-    locked = bool(u.locked_until and u.locked_until > utcnow())
+    locked = security.login_delayed(u.username)  # wrong passwords from unknown browsers: logins wait
     return {
         "id": u.id,
         "username": u.username,
@@ -838,9 +840,7 @@ def set_password(office_id, actor, user_id, data) -> User:
         form = Form(data)
         password = _password(form, required=True)
         form.check()
-        User.update(password_hash=security.hash_password(password), failed_logins=0, locked_until=None).where(
-            User.id == user.id
-        ).execute()
+        User.update(password_hash=security.hash_password(password)).where(User.id == user.id).execute()
         audit(office_id, actor, "user.password", f"Người dùng {user.username}", None, {"password": "(đã đặt mới)"})
     return get_user(office_id, user_id)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, make_response, redirect, request
 
 import errors
-import models
 import realtime
 import security
 import ticketing
@@ -35,6 +34,10 @@ def status_url(ticket: Ticket) -> str:
     return f"{background.public_base_url(current_app)}/t/{ticket.public_token}"
 
 
+PUBLIC_STATUS_KEYS = ("id", "number", "field_id", "field_name", "state", "issued_at", "called_at", "finished_at",
+                      "counter_id", "counter_number", "counter_name", "recall_count")
+
+
 def ticket_status(ticket: Ticket, office=None, field=None, queue=None) -> dict:
     """Public status of a ticket: number, field, state, people ahead, estimated wait, counter.
 
@@ -49,6 +52,8 @@ def ticket_status(ticket: Ticket, office=None, field=None, queue=None) -> dict:
     else:
         wait = 0
     payload = realtime.ticket_payload(ticket, fields={field.id: field} if field else None)
+    # Whoever holds the paper ticket reads this: no note, no priority category (issue 13 row 2).
+    payload = {key: payload[key] for key in PUBLIC_STATUS_KEYS}
     rated = ticket.state == "done" and Rating.select().where(Rating.ticket == ticket.id).exists()
     return {
         "ticket": payload,
@@ -62,7 +67,9 @@ def ticket_status(ticket: Ticket, office=None, field=None, queue=None) -> dict:
         "counter_name": payload["counter_name"],
         "office": {"id": office.id, "name": office.name},
         "rated": bool(rated),
-        "can_rate": bool(ticket.state == "done" and office.phone_rating and not rated),
+        # The phone rates within the office's rate-later days (ticketing.ratings.window_s).
+        "can_rate": bool(ticket.state == "done" and office.phone_rating and not rated
+                         and (utcnow() - ticket.finished_at).total_seconds() <= ticketing.phone_window_s(office)),
     }
 
 
@@ -95,9 +102,18 @@ def whoami():
 
 @bp.delete("/api/session")
 def logout():
-    """Log out."""
+    """Log out: the session ends on the server (its cookie is refused from now on)."""
     security.logout()
     return jsonify({"ok": True})
+
+
+@bp.delete("/api/sessions")
+@require(roles=access.ROLES)
+def logout_everywhere():
+    """Log out everywhere: every session of the caller ends, this one included, and its screens close."""
+    ended = security.end_sessions(g.user.id, "everywhere")
+    security.logout()
+    return jsonify({"ok": True, "ended": ended})
 
 
 def _session_payload(user) -> dict:
@@ -186,6 +202,8 @@ def issue():
         raise errors.Invalid("Trường “priority” phải là mã đối tượng ưu tiên.", fields={"priority": "string"})
     client_ref = data.get("client_ref")
     kiosk = g.device if g.device is not None and g.device.kind == "kiosk" else None
+    if kiosk is not None:
+        security.check_issue_rate(kiosk)  # a stolen kiosk token cannot print an endless roll (row 4)
     printer = printers.printer_of(kiosk) if kiosk is not None else None  # the issuing kiosk's own (issue 14)
     change = ticketing.issue_ticket(
         _office_id(), field_id, priority=priority or None, kiosk=kiosk, client_ref=client_ref,
@@ -199,6 +217,7 @@ def issue():
                 duplicate=change.duplicate)
     if kiosk is not None:
         body["print"] = printers.issue_print(change.ticket, kiosk, printer)
+        body["ticket"]["priority"] = realtime.ticket_payload(change.ticket)["priority"]  # the kiosk shows it
     return jsonify(body), 200 if change.duplicate else 201
 
 
@@ -258,17 +277,13 @@ TICKET_ACTIONS = {
     "cancel": ticketing.cancel,
     "reactivate": ticketing.reactivate,
 }
-COUNTER_BOUND = ("recall", "start", "finish", "no-show")
-
 
 @bp.post("/api/tickets/<int:ticket_id>/<any(recall,start,finish,'no-show',cancel,reactivate):action>")
 @require(roles=access.STAFF)
 def ticket_action(ticket_id, action):
     """Recall, start, finish, no-show, cancel or reactivate a ticket."""
     office_id = _office_id()
-    ticket = ticketing.get_ticket(ticket_id, office_id)
-    if action in COUNTER_BOUND and ticket.counter_id:
-        security.check_counter_access(models.fetch_by_id(Counter, ticket.counter_id))
+    security.check_ticket_access(ticketing.get_ticket(ticket_id, office_id))
     change = TICKET_ACTIONS[action](ticket_id, office_id=office_id, user=g.user)
     realtime.publish(change)
     return jsonify({"ticket": realtime.ticket_payload(change.ticket)})
@@ -280,9 +295,7 @@ def transfer(ticket_id):
     """Transfer a ticket to another field and/or a named counter, keeping its place."""
     office_id = _office_id()
     data = json_body()
-    ticket = ticketing.get_ticket(ticket_id, office_id)
-    if ticket.counter_id:
-        security.check_counter_access(models.fetch_by_id(Counter, ticket.counter_id))
+    security.check_ticket_access(ticketing.get_ticket(ticket_id, office_id))
     change = ticketing.transfer(
         ticket_id,
         field_id=int_value(data, "field", required=False, minimum=1),
@@ -308,9 +321,18 @@ def _my_counter(counter_id) -> Counter:
 @bp.get("/api/counters")
 @require(roles=access.STAFF, devices=access.OFFICE_DEVICES)
 def list_counters():
-    """Counters of the office with state and current ticket."""
+    """Counters of the office with state and current ticket: staff see it all, a device only what
+    its screen shows (no notes, no clerk names but a tablet's own counter's clerk: issue 13 row 12)."""
     counters = Counter.select().where(Counter.office == _office_id()).order_by(Counter.number)
-    return jsonify({"counters": [realtime.counter_payload(c) for c in counters]})
+    staff_view = [realtime.counter_payload(c) for c in counters]
+    device = g.get("device") if g.get("user") is None else None
+    if device is None:
+        return jsonify({"counters": staff_view})
+    if device.kind == "tablet":
+        return jsonify({"counters": [realtime.payloads.tablet_counter(c) for c in staff_view
+                                     if c["id"] == device.counter_id]})
+    view = realtime.payloads.board_counter if device.kind == "display" else realtime.payloads.public_counter
+    return jsonify({"counters": [view(c) for c in staff_view]})
 
 
 @bp.post("/api/counters/<int:counter_id>/call-next")
@@ -328,8 +350,9 @@ def call_next(counter_id):
 def call_chosen(counter_id):
     """Call a chosen waiting ticket to this counter."""
     counter = _my_counter(counter_id)
-    data = json_body()
-    change = ticketing.call_ticket(counter.id, int_value(data, "ticket", minimum=1), user=g.user)
+    ticket = ticketing.get_ticket(int_value(json_body(), "ticket", minimum=1), counter.office_id)
+    security.check_ticket_access(ticket, counter)
+    change = ticketing.call_ticket(counter.id, ticket.id, user=g.user)
     realtime.publish(change)
     return jsonify({"ticket": realtime.ticket_payload(change.ticket), "counter": {"id": counter.id, "number": counter.number}})
 

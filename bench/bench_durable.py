@@ -39,7 +39,8 @@ def start_server(db_url, instance, level):
     """A real server process on ``db_url`` with SQLite ``synchronous = level``; returns (process, port)."""
     port = free_port()
     env = dict(os.environ, DATABASE_URL=db_url, PORT=str(port), HOST="127.0.0.1", INSTANCE_DIR=str(instance),
-               SECRET_KEY="bench", BACKGROUND_TASKS="0", LOG_LEVEL="WARNING", MONITOR_TOKEN="bench")
+               SECRET_KEY="bench", BACKGROUND_TASKS="0", LOG_LEVEL="WARNING", MONITOR_TOKEN="bench",
+               KIOSK_TICKETS_PER_MINUTE="0")  # load through one kiosk token: no per-kiosk limit here
     proc = subprocess.Popen([sys.executable, "-c", LAUNCH.format(level=level)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 30

@@ -15,7 +15,6 @@ import ticketing
 from api import openapi
 from api.validation import json_body
 from kiosk import printers
-from models import Counter
 from rules import access, states
 from security import require
 
@@ -80,8 +79,7 @@ def reprint(ticket_id):
     if office_id is None:
         raise errors.Forbidden("Tài khoản không thuộc đơn vị nào.")
     ticket = ticketing.get_ticket(ticket_id, office_id)
-    if ticket.counter_id:
-        security.check_counter_access(Counter.get_by_id(ticket.counter_id))
+    security.check_ticket_access(ticket)  # the one rule of every ticket action (security.may_act_on_ticket)
     data = json_body(optional=True)
     kiosk = printers.reprint_target(ticket, office_id, data.get("kiosk"))  # the clerk's pick, else the issuing kiosk
     change = ticketing.reprint(ticket_id, office_id=office_id, user=g.user, kiosk_id=kiosk.id)

@@ -12,7 +12,9 @@ import re
 
 from flask import abort, g, render_template, send_file
 
+import errors
 import realtime
+import security
 import ticketing
 from models import Office, Ticket, VoiceClip, utcnow
 from rules import calendar
@@ -74,7 +76,12 @@ def board():
 
 @bp.get("/voice/<int:office_id>/<key>")
 def voice_clip(office_id, key):
-    """An office's own recording of clip ``key``; 404 sends the page to the bundled clip."""
+    """An office's own recording of clip ``key``, for that office's devices and staff only;
+    404 sends the page to the bundled clip."""
+    if g.get("user") is None and g.get("device") is None:
+        raise errors.Unauthorized("Vui lòng đăng nhập hoặc ghép nối thiết bị.")
+    if security.current_office_id() != office_id:  # another office's recordings are not ours to hear
+        raise errors.Forbidden("Bản thu này thuộc đơn vị khác.")
     if not _CLIP_KEY.match(key):
         abort(404)
     clip = VoiceClip.get_or_none((VoiceClip.office == office_id) & (VoiceClip.key == key))
@@ -112,14 +119,9 @@ def phone_status(token):
     config = {
         "token": token,
         "status": status,
-        "rating": {
-            "scale": office.rating_levels,
-            # Best first, each with its words and whether it asks for reasons (rules.rating).
-            "levels": scale_rules.levels(office.rating_levels),
-            "reasons": list(office.rating_reasons or []),
-            # The server refuses a rating this long after service ends; the page hides its form then.
-            "window_s": office.rating_window_s,
-        },
+        # The server refuses a phone rating this long after service ends (the office's rate-later
+        # days); the page hides its form then.
+        "rating": scale_rules.phone_form(office, ticketing.phone_window_s(office)),
         "now_ms": _now_ms(),
     }
     response = render_template("display/phone.html", config=config, status=status, office=office)

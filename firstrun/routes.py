@@ -160,7 +160,7 @@ def create_office():
         for order, code in enumerate(dict.fromkeys(codes), start=1):
             name, name_en, procedures = catalogue[code]
             field = Field.create(office=office, code=code, name=name, name_en=name_en,
-                                 number_start=order * 1000 + 1, sort_order=order)
+                                 number_start=order * 1000 + 1, sort_order=order, daily_cap=models.DEFAULT_DAILY_CAP)
             fields.append(field)
             for index, (pname, time, fee, documents) in enumerate(procedures):
                 Procedure.create(field=field, name=pname, processing_time=time, fee=fee, documents=documents,

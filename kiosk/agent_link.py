@@ -18,6 +18,7 @@ import models
 from api import openapi
 from api.validation import json_body
 from kiosk import printers
+from realtime import identity
 from realtime.agents import NAMESPACE, agent_room
 from realtime.setup import socketio
 from security import device_from_token, require
@@ -104,6 +105,8 @@ def on_agent_connect(auth=None):
             raise ConnectionRefusedError("unauthorized")
     session["agent_kiosk"] = device.id
     join_room(agent_room(device.id), namespace=NAMESPACE)
+    # Revoking or re-linking the kiosk disconnects its agent too (security.device_revoked).
+    identity.join(["device", device.id, device.token_hash], namespace=NAMESPACE)
     return True
 
 

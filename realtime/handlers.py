@@ -8,46 +8,34 @@ role's snapshot.
 from __future__ import annotations
 
 from flask import request, session
-from flask_socketio import join_room
+from flask_socketio import disconnect, join_room
 
 import models
-from models import Ticket, User
+from security import socket_identity, socket_still_valid
 
+from . import identity
 from .rooms import PUBLIC, SNAPSHOT, SNAPSHOT_REQUEST, device_role, room, user_role
 from .setup import socketio
 from .snapshots import snapshot
 
 
-def _identify(auth) -> tuple[User | None, object | None, Ticket | None]:
-    """Who is connecting: a device token, a ticket's public token, or the session's user."""
-    from security import DEVICE_COOKIE, device_from_token
+def _place(auth) -> tuple[str, int, int | None, list] | None:
+    """(role, office id, tablet's counter id, who) of the connecting client, or None when unknown.
 
-    auth = auth if isinstance(auth, dict) else {}
-    token = auth.get("device_token") or request.cookies.get(DEVICE_COOKIE)
-    device = device_from_token(token) if isinstance(token, str) else None
-    ticket = None
-    public_token = auth.get("ticket")
-    if isinstance(public_token, str) and public_token:
-        ticket = Ticket.get_or_none(Ticket.public_token == public_token)
-    user = None
-    uid = session.get("uid")
-    if uid:
-        user = User.get_or_none((User.id == uid) & (User.active == True))  # noqa: E712
-    return user, device, ticket
-
-
-def _place(auth) -> tuple[str, int, int | None] | None:
-    """(role, office id, tablet's counter id) of the connecting client, or None when unknown."""
-    user, device, ticket = _identify(auth)
-    role = user_role(user)
-    if role is not None:
-        return role, user.office_id, None
-    role = device_role(device)
-    if role is not None:
-        return role, device.office_id, device.counter_id
-    if ticket is not None:
-        return PUBLIC, ticket.office_id, None
-    return None
+    ``who`` (security.socket_identity) names the session, device or ticket it speaks for: every
+    handler that acts checks it again, and ending that identity disconnects the socket.
+    """
+    found = socket_identity(auth, session)
+    if found is None:
+        return None
+    kind, subject, who = found
+    if kind == "user":
+        role = user_role(subject)
+        return (role, subject.office_id, None, who) if role is not None else None
+    if kind == "device":
+        role = device_role(subject)
+        return (role, subject.office_id, subject.counter_id, who) if role is not None else None
+    return PUBLIC, subject.office_id, None, who
 
 
 @socketio.on("connect")
@@ -57,9 +45,10 @@ def on_connect(auth=None):
         place = _place(auth)
         if place is None:
             raise ConnectionRefusedError("unauthorized")
-        role, office_id, counter_id = place
+        role, office_id, counter_id, who = place
         join_room(room(role, office_id))
-        session["sock"] = {"role": role, "office": office_id, "counter": counter_id}
+        identity.join(who)
+        session["sock"] = {"role": role, "office": office_id, "counter": counter_id, "who": who}
         # Joined first, then the snapshot: an update sent in between reaches the client too,
         # and its number tells the client whether the snapshot already holds it.
         socketio.emit(SNAPSHOT, snapshot(office_id, role, counter_id), to=request.sid)
@@ -73,5 +62,8 @@ def on_snapshot_request(_data=None):
     if not isinstance(place, dict):
         return {"error": "unauthorized", "message": "Chưa kết nối."}
     with models.connection():
+        if not socket_still_valid(place.get("who"), session):  # logged out, revoked, ticket over
+            disconnect()
+            return {"error": "unauthorized", "message": "Phiên kết nối đã hết hiệu lực."}
         socketio.emit(SNAPSHOT, snapshot(place["office"], place["role"], place["counter"]), to=request.sid)
     return {"ok": True}

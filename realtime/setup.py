@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_socketio import SocketIO
 
+from security import origin_checker
+
 socketio = SocketIO()
 
 
@@ -15,8 +17,12 @@ def init_app(app) -> None:
         message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE") or None,
         # Redis pub/sub channels ignore the db number: deployments sharing one Redis need their own.
         channel=app.config.get("SOCKETIO_CHANNEL") or "flask-socketio",
-        cors_allowed_origins=app.config.get("SOCKETIO_CORS") or [],
+        # A browser's handshake must come from our own pages (issue 13 row 6): security.origin_checker.
+        cors_allowed_origins=origin_checker(app.config),
         ping_interval=10,
         ping_timeout=10,
         max_http_buffer_size=64 * 1024,
     )
+    from . import identity
+
+    identity.install(socketio.server)  # closing a who: room disconnects its sockets in every process

@@ -11,6 +11,10 @@ ability            who
 STAFF              admin, leader, clerk: the office's queue, counters and live staff screens
 ANY_COUNTER        admin, leader: work at any counter of their office (a clerk only at the
                    counters the admin assigned)
+ANY_TICKET         admin, leader: act on any ticket of their office (call, recall, start, finish,
+                   no-show, cancel, reactivate, transfer, reprint); a clerk only on a ticket at one
+                   of their counters, sent to one of them, or sent nowhere and of a field their
+                   counters serve (security.may_act_on_ticket, the one check of every action)
 READ_ADMIN         admin, leader: the administration area, reports, monitor, rating details
 WRITE_ADMIN        admin: change settings, devices, users
 PROVINCE_VIEW      province: today's figures of every office, nothing inside an office
@@ -35,6 +39,7 @@ ROLE_NAMES_EN = {ADMIN: "Administrator", LEADER: "Leader", CLERK: "One-stop cler
 
 STAFF = (ADMIN, LEADER, CLERK)
 ANY_COUNTER = (ADMIN, LEADER)
+ANY_TICKET = (ADMIN, LEADER)
 READ_ADMIN = (ADMIN, LEADER)
 WRITE_ADMIN = (ADMIN,)
 PROVINCE_VIEW = (PROVINCE,)

@@ -159,6 +159,8 @@ def make_app(db_url, tmp_path, **overrides):
         "TESTING": True,
         "BACKGROUND_TASKS": False,
         "PRINTER": "none",
+        # Tests issue many tickets through one kiosk token; the kiosk rate limit has its own tests.
+        "KIOSK_TICKETS_PER_MINUTE": 0,
     }
     config.update(overrides)
     app = server.create_app(config)
@@ -346,7 +348,8 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ, DATABASE_URL=db_url, PORT=str(self.port), HOST="127.0.0.1",
                         INSTANCE_DIR=str(self.instance_dir), SECRET_KEY="live-secret", ASYNC_MODE="eventlet",
-                        PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING", MONITOR_TOKEN=MONITOR_TOKEN)
+                        PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING", MONITOR_TOKEN=MONITOR_TOKEN,
+                        KIOSK_TICKETS_PER_MINUTE="0")  # a day's load through one kiosk (limit tested alone)
         self.env.update(env or {})
         self.proc = None
         self.log_path = self.instance_dir / f"server-{self.port}.log"

@@ -359,8 +359,10 @@
     }
   }
 
-  async function logout() {
-    try { await Motcua.api("DELETE", "/api/session"); } catch (e) { /* leaving anyway */ }
+  /** Log out here, or (everywhere) end every session of this person: other PCs and phones too. */
+  async function logout(everywhere) {
+    if (everywhere && !window.confirm("Đăng xuất tài khoản này khỏi mọi máy (kể cả máy này)?")) return;
+    try { await Motcua.api("DELETE", everywhere ? "/api/sessions" : "/api/session"); } catch (e) { /* leaving anyway */ }
     window.location.href = "/admin/login";
   }
 
@@ -381,7 +383,8 @@
     if (el.dataset.play) { play(el); return; }
     if (el.hasAttribute("data-close")) { el.closest("dialog").close(); return; }
     if (el.id === "pair-copy") { copyPairLink(); return; }
-    if (el.id === "admin-logout") { logout(); }
+    if (el.id === "admin-logout") { logout(false); return; }
+    if (el.id === "admin-logout-all") { logout(true); }
   });
 
   document.addEventListener("change", function (event) {

@@ -6,7 +6,7 @@ import re
 
 from flask import url_for
 
-from conftest import make_device, make_office, make_ticket
+from conftest import make_device, make_ticket
 from models import Device, Office, VoiceClip
 
 
@@ -70,25 +70,24 @@ def test_an_office_recording_is_served_and_listed_on_the_board(office, api, clie
     VoiceClip.create(
         office=office.office, key="mot", data=b"OggS-fake-audio", content_type="audio/ogg", uploaded_at=uploaded
     )
-    response = client.get(f"/voice/{office.office.id}/mot")
+    response = api(device=office.display_token).get(f"/voice/{office.office.id}/mot")  # the office's own board
     assert response.status_code == 200
     assert (response.data, response.mimetype) == (b"OggS-fake-audio", "audio/ogg")
     config = page_config(api(device=office.display_token).get("/display"), "board-config")
     assert config["voice"] == {"mot": int(uploaded.replace(tzinfo=dt.timezone.utc).timestamp() * 1000)}
 
 
-def test_an_office_recording_answers_range_requests(office, client):
+def test_an_office_recording_answers_range_requests(office, api):
     VoiceClip.create(office=office.office, key="hai", data=b"0123456789", content_type="audio/ogg")
-    response = client.get(f"/voice/{office.office.id}/hai", headers={"Range": "bytes=2-5"})
+    response = api(device=office.display_token).get(f"/voice/{office.office.id}/hai", headers={"Range": "bytes=2-5"})
     assert (response.status_code, response.data) == (206, b"2345")
 
 
-def test_a_clip_the_office_did_not_record_is_404(office, client):
+def test_a_clip_the_office_did_not_record_is_404(office, api):
     VoiceClip.create(office=office.office, key="mot", data=b"x", content_type="audio/ogg")
-    other = make_office()
-    assert client.get(f"/voice/{office.office.id}/hai").status_code == 404
-    assert client.get(f"/voice/{other.id}/mot").status_code == 404
-    assert client.get(f"/voice/{office.office.id}/..%2Fmot").status_code == 404
+    board = api(device=office.display_token)
+    assert board.get(f"/voice/{office.office.id}/hai").status_code == 404
+    assert board.get(f"/voice/{office.office.id}/..%2Fmot").status_code == 404
 
 
 def test_the_phone_page_shows_the_ticket(office, client):

@@ -62,6 +62,7 @@ def test_setup_creates_the_office_and_logs_the_admin_in(empty_app, tmp_path):
         assert (office.name, office.open_time, office.cutoff_time) == (SETUP["name"], "07:00", "16:30")
         fields = {f.code: f for f in models.Field.select()}
         assert set(fields) == {"HT", "CT", "DD"}
+        assert {f.daily_cap for f in fields.values()} == {models.DEFAULT_DAILY_CAP}  # issue 13 row 4
         catalogue = {code: procedures for code, _n, _e, procedures in demo.FIELDS}
         assert fields["HT"].procedures.count() == len(catalogue["HT"])
         assert models.Counter.select().count() == 3
