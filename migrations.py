@@ -54,6 +54,18 @@ def add_column(migrator: SchemaMigrator, table: str, name: str, field, sqlite_dd
         migrate(migrator.add_column(table, name, field))
 
 
+def add_nullable_columns(migrator: SchemaMigrator, table: str, columns) -> None:
+    """Add NULL-able columns ``(name, field, sqlite type)`` that the table lacks, keeping every row."""
+    existing = _columns(table)
+    for name, field, ddl in columns:
+        if name in existing:
+            continue
+        if statements.is_sqlite():
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {ddl}')
+        else:
+            migrate(migrator.add_column(table, name, field))
+
+
 # --------------------------------------------------------------------------- steps
 
 
@@ -102,16 +114,9 @@ def step_5_device_clocks(migrator: SchemaMigrator) -> None:
 
     The tables of sessions and throttles (issue 13) are new and created whole after the steps.
     """
-    existing = _columns("device")
-    for name, field, ddl in (("clock_offset_s", FloatField(null=True), "REAL"),
-                             ("clock_tz_min", IntegerField(null=True), "INTEGER"),
-                             ("clock_at", DateTimeField(null=True), "DATETIME")):
-        if name in existing:
-            continue
-        if statements.is_sqlite():
-            db.execute_sql(f'ALTER TABLE "device" ADD COLUMN "{name}" {ddl}')
-        else:
-            migrate(migrator.add_column("device", name, field))
+    add_nullable_columns(migrator, "device", (("clock_offset_s", FloatField(null=True), "REAL"),
+                                              ("clock_tz_min", IntegerField(null=True), "INTEGER"),
+                                              ("clock_at", DateTimeField(null=True), "DATETIME")))
 
 
 def step_6_booking(migrator: SchemaMigrator) -> None:
@@ -126,15 +131,8 @@ def step_6_booking(migrator: SchemaMigrator) -> None:
         add_column(migrator, "ticket", "channel", CharField(max_length=12, default="kiosk"),
                    "VARCHAR(12) NOT NULL DEFAULT 'kiosk'")
         db.execute_sql("""UPDATE "ticket" SET "channel" = 'staff' WHERE "kiosk_id" IS NULL""")
-    existing = _columns("ticket")
-    for name, field, ddl in (("booked_slot", DateTimeField(null=True), "DATETIME"),
-                             ("holder", CharField(max_length=32, null=True), "VARCHAR(32)")):
-        if name in existing:
-            continue
-        if statements.is_sqlite():
-            db.execute_sql(f'ALTER TABLE "ticket" ADD COLUMN "{name}" {ddl}')
-        else:
-            migrate(migrator.add_column("ticket", name, field))
+    add_nullable_columns(migrator, "ticket", (("booked_slot", DateTimeField(null=True), "DATETIME"),
+                                              ("holder", CharField(max_length=32, null=True), "VARCHAR(32)")))
     add_column(migrator, "office", "appointment_ratio", IntegerField(default=2), "INTEGER NOT NULL DEFAULT 2")
     name, columns = models.BOOKED_INDEX
     if name not in _indexes("ticket"):
