@@ -1,0 +1,78 @@
+"""Security room, issue 13 rows 3 and 7 in a real headless Chromium against the eventlet server: the
+admin logs canbo1 out everywhere from the users page (canbo1's console PC is out at once), then "Đăng
+xuất mọi nơi" for themselves; a guesser at the login page reads how long to wait, in Vietnamese.
+Screenshots: security-users-logout-all.png, security-login-wait.png."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD, screenshot as _screenshot
+
+SCREEN = {"width": 1366, "height": 900}
+
+
+def screenshot(page, name):
+    """A screenshot once the bundled font is in use."""
+    page.evaluate("() => document.fonts.ready")
+    return _screenshot(page, name)
+
+
+def _log_in(page, url, username, password=PASSWORD):
+    """Fill and send the admin login form."""
+    page.goto(url + "/admin/login")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', password)
+    page.click('#login-form button[type="submit"]')
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_admin_logs_a_clerk_out_everywhere_then_themselves(browser, live_office, live_server_factory):
+    """Users page → "Đăng xuất mọi nơi" on canbo1's row (confirmed): canbo1's session answers 401; the
+    header's "Đăng xuất mọi nơi" ends the admin's own session and shows the login page."""
+    url, _bag = live_office
+    live = live_server_factory(db_url=url, env={"BACKGROUND_TASKS": "0"})
+    clerk = live.session("canbo1")
+    assert clerk.get(live.url + "/api/session", timeout=10).status_code == 200
+    context = browser.new_context(viewport=SCREEN)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        _log_in(page, live.url, "admin1")
+        page.wait_for_url("**/admin")
+        page.goto(live.url + "/admin/users")
+        row = page.locator("tr", has=page.locator("code", has_text="canbo1"))
+        button = row.get_by_role("button", name="Đăng xuất mọi nơi")
+        expect(button).to_be_visible()
+        screenshot(page, "security-users-logout-all")
+        button.click()
+        page.wait_for_load_state("networkidle")
+        assert clerk.get(live.url + "/api/session", timeout=10).status_code == 401
+        page.locator("#admin-logout-all").click()
+        page.wait_for_url("**/admin/login")
+        assert page.context.request.get(live.url + "/api/session").status == 401
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_guesser_at_the_login_page_is_told_to_wait(browser, live_office, live_server_factory):
+    """Six wrong passwords for admin1 in the browser: the sixth is answered "Xin thử lại sau N giây"."""
+    url, _bag = live_office
+    live = live_server_factory(db_url=url, env={"BACKGROUND_TASKS": "0"})
+    context = browser.new_context(viewport=SCREEN)
+    page = context.new_page()
+    try:
+        error = page.locator("#login-form .form-error")
+        for n in range(5):
+            _log_in(page, live.url, "admin1", f"doan-sai-{n}")
+            expect(error).to_contain_text("Sai tên đăng nhập hoặc mật khẩu")
+        _log_in(page, live.url, "admin1", PASSWORD)
+        expect(error).to_contain_text("Xin thử lại sau")
+        expect(error).to_contain_text("giây")
+        screenshot(page, "security-login-wait")
+    finally:
+        context.close()
