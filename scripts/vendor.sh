@@ -14,6 +14,8 @@ set -euo pipefail
 SOCKETIO_VERSION="4.8.4"
 CHARTJS_VERSION="4.6.1"
 QRCODE_VERSION="2.0.4"
+# jsQR decodes a QR code from camera frames (the kiosk reads a booking's QR with its camera).
+JSQR_VERSION="1.4.0"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEST="$ROOT/static/vendor"
@@ -37,6 +39,7 @@ fetch() {
 fetch socket.io-client "$SOCKETIO_VERSION"
 fetch chart.js "$CHARTJS_VERSION"
 fetch qrcode-generator "$QRCODE_VERSION"
+fetch jsqr "$JSQR_VERSION"
 
 # Files are copied byte for byte so their sha256 can be checked against the tarball.
 cp "$WORK/socket.io-client/package/dist/socket.io.min.js" "$DEST/socket.io.min.js"
@@ -82,6 +85,11 @@ declares "license": "MIT" and the header of qrcode.js reads "Copyright (c) 2009
 Kazuhiko Arase ... Licensed under the MIT license". This file restates that licence.)
 LIC
 
+# jsQR ships its Apache-2.0 licence; the UMD build defines the global jsQR.
+cp "$WORK/jsqr/package/dist/jsQR.js" "$DEST/jsQR.js"
+cp "$WORK/jsqr/package/LICENSE" "$DEST/jsQR.LICENSE"
+node -p "require('$WORK/jsqr/package/package.json').license" | grep -qx Apache-2.0
+
 sha() { sha256sum "$DEST/$1" | cut -d' ' -f1; }
 
 # VERSIONS.md is generated so it can never drift from what was copied.
@@ -97,6 +105,7 @@ Nothing here is fetched at run time. tests/test_vendor.py checks every row.
 | chart.umd.min.js | chart.js (dist/chart.umd.min.js) | $CHARTJS_VERSION | MIT | chart.LICENSE | $(sha chart.umd.min.js) |
 | qrcode.js | qrcode-generator (dist/qrcode.js) | $QRCODE_VERSION | MIT | qrcode.LICENSE | $(sha qrcode.js) |
 | qrcode_UTF8.js | qrcode-generator (dist/qrcode_UTF8.js) | $QRCODE_VERSION | MIT | qrcode.LICENSE | $(sha qrcode_UTF8.js) |
+| jsQR.js | jsqr (dist/jsQR.js) | $JSQR_VERSION | Apache-2.0 | jsQR.LICENSE | $(sha jsQR.js) |
 
 Usage (load from Flask's static folder, never a CDN):
 
@@ -105,6 +114,7 @@ Usage (load from Flask's static folder, never a CDN):
 <script src="{{ url_for('static', filename='vendor/chart.umd.min.js') }}"></script>  <!-- global Chart -->
 <script src="{{ url_for('static', filename='vendor/qrcode.js') }}"></script>          <!-- global qrcode -->
 <script src="{{ url_for('static', filename='vendor/qrcode_UTF8.js') }}"></script>     <!-- UTF-8 by default -->
+<script src="{{ url_for('static', filename='vendor/jsQR.js') }}"></script>            <!-- global jsQR -->
 \`\`\`
 
 The minified builds end with a \`sourceMappingURL\` comment; the .map files are not vendored,

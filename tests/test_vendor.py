@@ -64,10 +64,10 @@ def row_id(row):
     return row["file"]
 
 
-def test_versions_md_lists_the_three_libraries():
-    """VERSIONS.md names socket.io-client, chart.js and qrcode-generator."""
+def test_versions_md_lists_the_four_libraries():
+    """VERSIONS.md names socket.io-client, chart.js, qrcode-generator and jsqr."""
     packages = {row["npm package"].split()[0] for row in ROWS}
-    assert packages == {"socket.io-client", "chart.js", "qrcode-generator"}
+    assert packages == {"socket.io-client", "chart.js", "qrcode-generator", "jsqr"}
 
 
 @pytest.mark.parametrize("row", ROWS, ids=row_id)
@@ -93,12 +93,15 @@ def test_version_banner_matches_versions_md(name):
     assert banner in (VENDOR / name).read_text("utf-8")[:300]
 
 
+# The words that identify each licence VERSIONS.md may claim.
+LICENCE_TEXTS = {"MIT": "Permission is hereby granted, free of charge", "Apache-2.0": "Apache License"}
+
+
 @pytest.mark.parametrize("row", ROWS, ids=row_id)
 def test_licence_file_sits_beside_it(row):
-    """Each file's licence is vendored too and is the MIT licence VERSIONS.md claims."""
+    """Each file's licence is vendored too and is the licence VERSIONS.md claims."""
     text = (VENDOR / row["licence file"]).read_text("utf-8")
-    assert row["licence"] == "MIT"
-    assert "Permission is hereby granted, free of charge" in text
+    assert LICENCE_TEXTS[row["licence"]] in text
 
 
 @pytest.mark.parametrize("row", ROWS, ids=row_id)
@@ -110,6 +113,7 @@ def test_vendor_script_pins_the_same_version(row):
         "socket.io-client": "SOCKETIO",
         "chart.js": "CHARTJS",
         "qrcode-generator": "QRCODE",
+        "jsqr": "JSQR",
     }
     assert pins[var[row["npm package"].split()[0]]] == row["version"]
 
@@ -189,6 +193,29 @@ def test_vendored_builds_run_in_chromium(page):
     )
     (chart_row,) = [r for r in ROWS if r["file"] == "chart.umd.min.js"]
     assert got == ["function", chart_row["version"], 25, 2]
+
+
+@pytest.mark.timeout(60)
+def test_vendored_jsqr_reads_a_qr_code_drawn_by_qrcode_js(page):
+    """jsQR (the kiosk's camera reader) decodes the pixels of a code qrcode-generator drew."""
+    page.set_content("<!doctype html><meta charset=utf-8><body><canvas id=c></canvas></body>")
+    for name in ("qrcode.js", "qrcode_UTF8.js", "jsQR.js"):
+        page.add_script_tag(path=str(VENDOR / name))
+    text = page.evaluate(
+        """() => {
+            const qr = qrcode(0, 'M'); qr.addData('http://192.168.1.10:5000/b/Lịch-hẹn'); qr.make();
+            const cell = 6, size = (qr.getModuleCount() + 8) * cell, canvas = document.getElementById('c');
+            canvas.width = canvas.height = size;
+            const ctx = canvas.getContext('2d');
+            ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, size, size); ctx.fillStyle = '#000';
+            for (let r = 0; r < qr.getModuleCount(); r++)
+                for (let c = 0; c < qr.getModuleCount(); c++)
+                    if (qr.isDark(r, c)) ctx.fillRect((c + 4) * cell, (r + 4) * cell, cell, cell);
+            const found = jsQR(ctx.getImageData(0, 0, size, size).data, size, size);
+            return found && found.data;
+        }"""
+    )
+    assert text == "http://192.168.1.10:5000/b/Lịch-hẹn"
 
 
 @pytest.fixture
