@@ -254,12 +254,14 @@
     try { if (await leaveCounter()) await showChoose(); } finally { state.busy = false; renderActions(); }
   });
 
-  async function logout(closeCounter) {
+  /** Log out; ``everywhere`` ends every session of this person (other PCs too: docs/SECURITY.md). */
+  async function logout(closeCounter, everywhere) {
     if (state.busy) return;
+    if (everywhere && !window.confirm("Đăng xuất tài khoản này khỏi mọi máy (kể cả máy này)?")) return;
     state.busy = true;
     try {
       if (closeCounter && !(await leaveCounter())) return;
-      try { await M.api("DELETE", "/api/session"); } catch (err) { /* the session is gone anyway */ }
+      try { await M.api("DELETE", everywhere ? "/api/sessions" : "/api/session"); } catch (err) { /* gone anyway */ }
       dropLive();
       state.user = null; state.counter = null; state.current = null; state.info = null;
       showLogin();
@@ -269,6 +271,7 @@
   }
   $("btn-logout").addEventListener("click", function () { logout(true); });
   $("choose-logout").addEventListener("click", function () { logout(false); });
+  $("choose-logout-all").addEventListener("click", function () { logout(false, true); });
 
   // ------------------------------------------------------------------ live
 

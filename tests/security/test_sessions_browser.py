@@ -76,3 +76,29 @@ def test_a_guesser_at_the_login_page_is_told_to_wait(browser, live_office, live_
         screenshot(page, "security-login-wait")
     finally:
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_clerk_logs_out_everywhere_from_the_console(browser, live_office, live_server_factory):
+    """canbo1 at the console's counter choice presses "Đăng xuất mọi nơi" (confirmed): back at the login
+    form, and canbo1's session on another PC answers 401."""
+    url, _bag = live_office
+    live = live_server_factory(db_url=url, env={"BACKGROUND_TASKS": "0"})
+    other_pc = live.session("canbo1")
+    context = browser.new_context(viewport=SCREEN)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        page.goto(live.url + "/counter")
+        page.fill("#login-username", "canbo1")
+        page.fill("#login-password", PASSWORD)
+        page.click("#login-submit")
+        button = page.locator("#choose-logout-all")
+        expect(button).to_be_visible()
+        screenshot(page, "security-console-logout-all")
+        button.click()
+        expect(page.locator("#login-username")).to_be_visible()
+        assert other_pc.get(live.url + "/api/session", timeout=10).status_code == 401
+    finally:
+        context.close()
