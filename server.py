@@ -48,7 +48,8 @@ import security  # noqa: E402
 import ticketing  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent
-ROOMS = ("api", "kiosk", "display", "counter", "rating", "admin", "reports", "province", "firstrun", "system")
+ROOMS = ("api", "kiosk", "display", "counter", "rating", "admin", "reports", "province", "firstrun", "system",
+         "booking")
 log = logging.getLogger("motcua")
 
 

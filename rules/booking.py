@@ -161,3 +161,23 @@ def read_checkin_text(text) -> tuple[str, str] | None:
 def is_near(people_ahead: int, wait_s: int, near_people: int, near_minutes: int) -> bool:
     """True when a waiting citizen should be told their turn is near."""
     return (near_people > 0 and people_ahead <= near_people) or (near_minutes > 0 and wait_s <= near_minutes * 60)
+
+
+# How a number was taken (Ticket.channel), as reports and staff screens name it.
+CHANNELS = {"kiosk": "Máy lấy số", "phone": "Điện thoại (mã QR)", "appointment": "Hẹn giờ", "staff": "Cán bộ cấp"}
+CHANNELS_EN = {"kiosk": "Kiosk", "phone": "Phone (QR code)", "appointment": "Appointment", "staff": "Issued by staff"}
+
+
+def checkin_message(reason: str, slot: str, early_min: int, late_min: int, lang: str = "vi") -> str:
+    """What the kiosk tells a citizen who checked in (``reason`` from ``checkin_verdict``)."""
+    if lang == "en":
+        return {
+            "on_time": f"You are on time for your {slot} appointment: you will be called before walk-ins.",
+            "early": f"You are more than {early_min} minutes early for {slot}: your number waits like a walk-in's.",
+            "late": f"You are more than {late_min} minutes late for {slot}: your number waits like a walk-in's.",
+        }.get(reason, "Your number was issued earlier: here it is again.")
+    return {
+        "on_time": f"Quý vị đến đúng khung giờ hẹn {slot}: số của Quý vị được gọi trước người không hẹn.",
+        "early": f"Quý vị đến sớm hơn giờ hẹn {slot} quá {early_min} phút: số thứ tự được xếp như người đến trực tiếp.",
+        "late": f"Quý vị đến muộn hơn giờ hẹn {slot} quá {late_min} phút: số thứ tự được xếp như người đến trực tiếp.",
+    }.get(reason, "Lịch hẹn này đã lấy số trước đó: đây là số thứ tự của Quý vị.")

@@ -69,6 +69,25 @@ ROUTES = [
     ("POST", "/api/tickets/<int:ticket_id>/<any(recall,start,finish,'no-show',cancel,reactivate):action>",
                                                             "401 200 200 200 403 403 403 404 403"),
     ("POST", "/api/tickets/<int:ticket_id>/reprint",        "401 409 409 409 403 403 403 404 403"),
+    # ---- booking (issue 16): numbers from the phone, appointments, check-in, the staff's list, settings
+    ("GET", "/j/<int:office_id>/<code>",                    "410 410 410 410 410 410 410 410 410"),
+    ("GET", "/book/<int:office_id>",                        "200 200 200 200 200 200 200 200 200"),
+    ("GET", "/b/<token>",                                   "404 404 404 404 404 404 404 404 404"),
+    ("GET", "/join/poster",                                 "401 200 200 200 401 200 401 200 401"),
+    ("GET", "/bookings",                                    "200 200 200 200 200 200 200 200 403"),
+    ("GET", "/api/join/code",                               "401 200 200 200 403 200 403 200 403"),
+    ("POST", "/api/join/tickets",                           "403 403 403 403 403 403 403 403 403"),
+    ("GET", "/api/public/offices/<int:office_id>/booking",  "200 200 200 200 200 200 200 200 200"),
+    ("POST", "/api/public/bookings",                        "422 422 422 422 422 422 422 422 422"),
+    ("GET", "/api/public/bookings/<token>",                 "404 404 404 404 404 404 404 404 404"),
+    ("DELETE", "/api/public/bookings/<token>",              "404 404 404 404 404 404 404 404 404"),
+    ("POST", "/api/bookings/check-in",                      "401 422 422 422 422 403 403 422 403"),
+    ("GET", "/api/bookings",                                "401 200 200 200 403 403 403 200 403"),
+    ("POST", "/api/bookings/<int:booking_id>/cancel",       "401 404 404 404 403 403 403 404 403"),
+    ("POST", "/api/bookings/<int:booking_id>/move",         "401 404 404 404 403 403 403 404 403"),
+    ("GET", "/admin/booking",                               "302 403 200 200 302 302 302 200 403"),
+    ("GET", "/api/admin/booking-settings",                  "401 403 200 200 403 403 403 200 403"),
+    ("PUT", "/api/admin/booking-settings",                  "401 403 403 200 403 403 403 200 403"),
     # ---- printing (issue 14): a ticket's print, its image and print page, the print agent's calls
     ("GET", "/api/kiosks/printing",                         "401 200 200 200 403 403 403 200 403"),
     ("GET", "/api/print-jobs/<int:job_id>",                 "401 404 404 404 404 403 403 404 403"),
@@ -160,6 +179,8 @@ BODIES = {
     ("POST", "/api/ratings"): {"ticket": "{done}", "level": 3},
     ("POST", "/api/tickets/status/<token>/rating"): {"level": 3},
     ("PUT", "/api/admin/settings"): {"notices": "Thông báo mới"},
+    ("PUT", "/api/admin/booking-settings"): {"slot_capacity": 3},
+    ("POST", "/api/bookings/<int:booking_id>/move"): {"day": "2026-12-01", "slot": "09:00"},
     ("POST", "/api/admin/fields"): {"name": "Lĩnh vực mới", "code": "LM", "number_start": 5001},
     ("PUT", "/api/admin/fields/<int:field_id>"): {"name": "Lĩnh vực dự phòng (sửa)"},
     ("POST", "/api/admin/fields/<int:field_id>/procedures"): {"name": "Thủ tục mới"},
@@ -212,7 +233,8 @@ def seed(office):
 def concrete(method, rule, ids):
     """A real URL for ``rule``: the office's own rows (spares for admin writes and deletes)."""
     values = dict(ids, key="mot", filename="css/motcua.css", action=None, name="motcua-20260101-000000.db",
-                  job_id=1)  # no print job exists (no printer): past the check, 404
+                  job_id=1,  # no print job exists (no printer): past the check, 404
+                  code="ma-het-han", booking_id=1)  # an expired join code (410); no booking exists (404)
     if rule.startswith("/api/counters/"):
         values["action"] = "pause" if "pause" in rule else None
     if rule == "/pair/<token>":
