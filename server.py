@@ -49,7 +49,7 @@ import ticketing  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent
 ROOMS = ("api", "kiosk", "display", "counter", "rating", "admin", "reports", "province", "firstrun", "system",
-         "booking")
+         "dossiers", "outbox", "booking")
 log = logging.getLogger("motcua")
 
 

@@ -46,6 +46,8 @@ KINDS = {
     "user": "Người dùng",
     "device": "Thiết bị",
     "voice": "Giọng đọc",
+    "ratings": "Đánh giá và liên thông",
+    "rating_alert": "Cảnh báo đánh giá",
 }
 ACTION_NAMES = {
     "settings.update": "Sửa cài đặt",
@@ -74,6 +76,10 @@ ACTION_NAMES = {
     "device.printer": "Đổi máy in của kiosk",
     "voice.upload": "Tải lên giọng đọc",
     "voice.delete": "Xóa giọng đọc",
+    "ratings.update": "Sửa thiết lập đánh giá và liên thông",
+    "ratings.token": "Cấp mã tích hợp",
+    "ratings.token_revoke": "Thu hồi mã tích hợp",
+    "rating_alert.handle": "Xử lý đánh giá Không hài lòng",
 }
 # Names of settings and columns as the audit page shows them.
 KEY_NAMES = {
@@ -97,6 +103,13 @@ KEY_NAMES = {
     "ticket_footer": "Dòng cuối phiếu",
     "kiosk_ticket_seconds": "Hiện phiếu trên kiosk (giây)",
     "default_service_s": "Phục vụ mặc định (giây)",
+    "rate_later_days": "Số ngày được đánh giá sau",
+    "push_enabled": "Gửi tự động sang tỉnh",
+    "push_url": "Địa chỉ nhận",
+    "push_secret": "Khóa ký",
+    "adapter": "Định dạng",
+    "handled": "Đã xử lý",
+    "note": "Ghi chú xử lý",
     "code": "Mã",
     "name_en": "Tên tiếng Anh",
     "prefix": "Chữ đầu số",

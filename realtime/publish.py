@@ -16,7 +16,8 @@ An update's sections (each present only when it has something):
 - ``counters`` every role but kiosk, in the role's own view
 - ``fields``   queue figures of the fields that changed (all but tablet)
 - ``call``     display (with words and clip keys) and public: a call or recall
-- ``alerts``   staff, leaders: printer alerts, a transfer to a counter (``counter_id``)
+- ``alerts``   staff, leaders: printer alerts, a transfer to a counter (``counter_id``);
+               leaders only: a "Không hài lòng" rating (``low_rating``) and its handling
 - ``rating``   leaders: a citizen's verdict
 - ``rating_request`` tablet: the ticket its counter just finished (``counter_id``)
 - ``voice``, ``voice_key``   display: the office's recordings after an upload or delete
@@ -100,6 +101,8 @@ def publish(change: ticketing.Change) -> None:
         verdict = change.rating
         leaders["rating"] = {"ticket_id": ticket.id, "counter_id": verdict.counter_id, "level": verdict.level,
                              "scale": verdict.scale}
+        if change.rating_alert is not None:  # a "Không hài lòng": the leaders' alert (issue 15)
+            leaders["alerts"] = [ticketing.alert_view(change.rating_alert)]
     send(office_id, kind, {STAFF: staff, LEADERS: leaders, DISPLAY: display, KIOSK: kiosk, TABLET: tablet,
                            PUBLIC: public})
 
@@ -134,6 +137,11 @@ def office_changed(office_id: int) -> None:
 def voice_changed(office_id: int, key: str) -> None:
     """An office recording was uploaded or deleted: boards use the new clip map from the next call."""
     send(office_id, "voice", {DISPLAY: {"voice": payloads.voice_payload(office_id), "voice_key": key}})
+
+
+def leaders_alert(office_id: int, item: dict) -> None:
+    """Send an alert to the leaders' screens only (a rating alert handled: clerks never see verdicts)."""
+    send(office_id, "alert", {LEADERS: {"alerts": [item]}})
 
 
 def alert(office_id: int, kind: str, message: str, level: str = "warning", **extra) -> None:

@@ -243,6 +243,7 @@
     }
     localStorage.removeItem(storeKey());
     state.counter = null;
+    state.lastDone = null;
     // A fresh connection (and snapshot) for whatever comes next: another counter or the login.
     dropLive();
     return true;
@@ -404,6 +405,10 @@
     renderCurrent();
     renderWaiting();
     renderActions();
+    // The visit whose dossier codes the console takes (static/js/counter-dossiers.js): the one at
+    // the counter, else the one just finished here.
+    document.dispatchEvent(new CustomEvent("counter:visit", {
+      detail: { visit: state.current || state.lastDone || null, counter: state.counter } }));
   }
 
   function renderCounterState() {
@@ -555,6 +560,7 @@
     call_next: function () {
       run(async function () {
         var res = await M.api("POST", "/api/counters/" + state.counter.id + "/call-next");
+        state.lastDone = null;
         delete state.waiting[res.ticket.id];
         state.current = res.ticket;
         message("Đã gọi số " + res.ticket.number + " (" + res.ticket.field_name + ").", "ok");
@@ -563,7 +569,7 @@
     recall: function () { ticketAction("recall", function (t) { message("Đã gọi lại số " + t.number + ".", "ok"); }); },
     start: function () { ticketAction("start", function (t) { message("Bắt đầu phục vụ số " + t.number + ".", "ok"); }); },
     finish: function () {
-      ticketAction("finish", function (t) { message("Đã kết thúc số " + t.number + ". Mời công dân đánh giá trên máy tính bảng.", "ok"); refreshFigures(); });
+      ticketAction("finish", function (t) { state.lastDone = t; message("Đã kết thúc số " + t.number + ". Mời công dân đánh giá trên máy tính bảng.", "ok"); refreshFigures(); });
     },
     no_show: function () {
       ticketAction("no-show", function (t) { message("Số " + t.number + " được ghi nhận vắng mặt.", "ok"); refreshFigures(); });
@@ -613,6 +619,7 @@
     if (!t || state.current) return;
     run(async function () {
       var res = await M.api("POST", "/api/counters/" + state.counter.id + "/call", { ticket: t.id });
+      state.lastDone = null;
       delete state.waiting[res.ticket.id];
       state.current = res.ticket;
       message("Đã gọi số " + res.ticket.number + " (" + res.ticket.field_name + ").", "ok");

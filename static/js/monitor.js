@@ -222,6 +222,7 @@
       state.printers = data.printers || [];
       renderCounters(); renderFields(); renderPrinters(); renderAlerts();
       refreshSoon();
+      document.dispatchEvent(new CustomEvent("monitor:snapshot", { detail: data }));  // monitor-alerts.js
     },
     update: function (message) {
       // One change of the office; today's counts are re-read soon after tickets move or a rating.
@@ -236,10 +237,12 @@
       if (message.counters) renderCounters();
       if (message.fields || message.tickets) renderFields();
       if (message.tickets || message.rating) refreshSoon();
+      document.dispatchEvent(new CustomEvent("monitor:update", { detail: message }));  // monitor-alerts.js
     },
   };
 
   function onAlert(a) {
+    if (/^low_rating/.test(a.kind || "")) return;  // rating alerts have their own list (monitor-alerts.js)
     a = Object.assign({ at: new Date().toISOString() }, a);
     if (a.printer && a.printer.name) {
       var row = { name: a.printer.name, kiosk_name: a.printer.kiosk_name, online: !!a.printer.online,

@@ -12,7 +12,9 @@
   const config = JSON.parse(document.getElementById("phone-config").textContent);
   const $ = (id) => document.getElementById(id);
   const token = config.token;
-  const statusUrl = "/api/tickets/status/" + encodeURIComponent(token);
+  // A dossier slip's page (dossiers room) reads its visit's status from its own address.
+  const statusUrl = config.status_url || "/api/tickets/status/" + encodeURIComponent(token);
+  const OPEN = ["waiting", "called", "serving"];
   const clockOffset = (config.now_ms || Date.now()) - Date.now();
 
   const STATE_LABELS = {
@@ -101,8 +103,20 @@
     const deadline = ratingDeadline();
     const left = deadline === null ? 0 : deadline - (Date.now() + clockOffset);
     form.hidden = !(status.can_rate && left > 0);
-    // The server refuses late ratings; take the form away when that moment comes.
-    if (!form.hidden) ratingTimer = setTimeout(renderRating, left + 500);
+    const until = $("rating-until");
+    if (!form.hidden && left > 3600 * 1000) {
+      // Rating later (the office's rate-later days): say until when, in the phone's own clock.
+      const end = new Date(deadline - clockOffset);
+      const two = (n) => String(n).padStart(2, "0");
+      until.textContent = "Bạn có thể gửi đánh giá đến " + two(end.getHours()) + ":" + two(end.getMinutes()) +
+        " ngày " + two(end.getDate()) + "/" + two(end.getMonth() + 1) + "/" + end.getFullYear() + ".";
+      until.hidden = false;
+    } else {
+      until.hidden = true;
+    }
+    // The server refuses late ratings; take the form away when that moment comes (setTimeout
+    // takes at most ~24.8 days, far beyond any window).
+    if (!form.hidden) ratingTimer = setTimeout(renderRating, Math.min(left + 500, 2147483000));
   }
 
   function render() {
@@ -123,6 +137,7 @@
     $("called-name").textContent = s.counter_name && s.counter_name !== "Quầy " + s.counter_number ? s.counter_name : "";
     $("serving-counter").textContent = s.counter_number || "";
     $("alerts-enable").hidden = s.state !== "waiting"; // once called, it is too late to ask
+    if (OPEN.indexOf(s.state) < 0) stopLive(); // a visit that is over has nothing live to follow
     renderRating();
 
     const call = s.state === "called" ? s.counter_number + "/" + s.ticket.recall_count : null;
@@ -183,7 +198,14 @@
       : "Mất kết nối, đang thử lại… (trạng thái có thể chưa mới)";
   }
 
-  const live = Motcua.live({
+  // The server opens a ticket's socket only while it is open (issue 13): a finished visit, and a
+  // dossier slip's page, follow nothing live; rating later goes over HTTP.
+  let live = null;
+  function stopLive() {
+    if (live) live.socket.disconnect();
+    $("live-status").hidden = true;
+  }
+  if (config.live !== false && OPEN.indexOf(status.state) >= 0) live = Motcua.live({
     auth: { ticket: token },
     // A hall of phones reconnecting after a restart should not all come back in the same second.
     reconnectionDelay: 1000,
@@ -251,5 +273,5 @@
   });
 
   render();
-  window.MotcuaPhone = { get status() { return status; }, socket: live.socket, live: live, refresh: refresh };
+  window.MotcuaPhone = { get status() { return status; }, socket: live && live.socket, live: live, refresh: refresh };
 })();

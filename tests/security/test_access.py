@@ -69,6 +69,16 @@ ROUTES = [
     ("POST", "/api/tickets/<int:ticket_id>/<any(recall,start,finish,'no-show',cancel,reactivate):action>",
                                                             "401 200 200 200 403 403 403 404 403"),
     ("POST", "/api/tickets/<int:ticket_id>/reprint",        "401 409 409 409 403 403 403 404 403"),
+    # ---- ratings (issue 15): dossier codes at the counter, the slip, rating later, leaders' alerts
+    ("GET", "/api/tickets/<int:ticket_id>/dossiers",        "401 200 200 200 403 403 403 404 403"),
+    ("POST", "/api/tickets/<int:ticket_id>/dossiers",       "401 201 201 201 403 403 403 404 403"),
+    ("DELETE", "/api/tickets/<int:ticket_id>/dossiers/<int:dossier_id>", "401 200 200 200 403 403 403 404 403"),
+    ("GET", "/hs/<token>/phieu",                            "401 200 200 200 403 403 403 404 403"),
+    ("GET", "/hs/<token>",                                  "200 200 200 200 200 200 200 200 200"),
+    ("GET", "/api/dossiers/status/<token>",                 "200 200 200 200 200 200 200 200 200"),
+    ("POST", "/api/dossiers/status/<token>/rating",         "409 409 409 409 409 409 409 409 409"),
+    ("GET", "/api/rating-alerts",                           "401 403 200 200 403 403 403 200 403"),
+    ("POST", "/api/rating-alerts/<int:alert_id>/handle",    "401 403 200 200 403 403 403 404 403"),
     # ---- booking (issue 16): numbers from the phone, appointments, check-in, the staff's list, settings
     ("GET", "/j/<int:office_id>/<code>",                    "410 410 410 410 410 410 410 410 410"),
     ("GET", "/book/<int:office_id>",                        "200 200 200 200 200 200 200 200 200"),
@@ -178,6 +188,9 @@ BODIES = {
     ("POST", "/api/tickets/<int:ticket_id>/transfer"): {"counter": "{c2}", "note": "Chuyển quầy 2"},
     ("POST", "/api/ratings"): {"ticket": "{done}", "level": 3},
     ("POST", "/api/tickets/status/<token>/rating"): {"level": 3},
+    ("POST", "/api/dossiers/status/<token>/rating"): {"level": 3},
+    ("POST", "/api/tickets/<int:ticket_id>/dossiers"): {"code": "000.00.15.H42-250915-0003"},
+    ("POST", "/api/rating-alerts/<int:alert_id>/handle"): {"note": "Đã gọi điện cho công dân"},
     ("PUT", "/api/admin/settings"): {"notices": "Thông báo mới"},
     ("PUT", "/api/admin/booking-settings"): {"slot_capacity": 3},
     ("POST", "/api/bookings/<int:booking_id>/move"): {"day": "2026-12-01", "slot": "09:00"},
@@ -209,7 +222,14 @@ def seed(office):
     done = ticketing.issue_ticket(o.id, office.f1.id).ticket
     ticketing.call_ticket(office.c1.id, done.id)
     ticketing.finish(done.id)
+    # Issue 15: a visit with a dossier code, rated "Không hài lòng" from the phone (an open alert).
+    rated = ticketing.issue_ticket(o.id, office.f1.id).ticket
+    ticketing.call_ticket(office.c1.id, rated.id)
+    slip, _ = ticketing.add_dossier(rated.id, "000.00.15.H42-250915-0001")
+    ticketing.finish(rated.id)
+    alert = ticketing.rate(rated.id, 1, source="phone").rating_alert
     ticketing.call_ticket(office.c1.id, called.id)
+    taken, _ = ticketing.add_dossier(called.id, "000.00.15.H42-250915-0002")  # one to take back (issue 15)
     waiting = ticketing.issue_ticket(o.id, office.f2.id).ticket
     for _ in range(3):
         ticketing.issue_ticket(o.id, office.f1.id)
@@ -227,7 +247,8 @@ def seed(office):
     return dict(ticket_id=called.id, done=done.id, waiting=waiting.id, token=called.public_token,
                 done_token=done.public_token, f1=office.f1.id, c2=office.c2.id, counter_id=office.c1.id,
                 field_id=spare_field.id, procedure_id=procedure.id, user_id=spare_user.id,
-                device_id=spare_device.id, spare_counter=spare_counter.id, category_id=spare_category.id, office_id=o.id)
+                device_id=spare_device.id, spare_counter=spare_counter.id, category_id=spare_category.id, office_id=o.id,
+                dossier_id=taken.id, dossier_token=slip.public_token, alert_id=alert.id)
 
 
 def concrete(method, rule, ids):
@@ -243,6 +264,8 @@ def concrete(method, rule, ids):
         values["counter_id"] = ids["spare_counter"]  # the queue routes use counter 1 itself
     if rule.startswith("/api/tickets/status/<token>/rating"):
         values["token"] = ids["done_token"]  # a finished ticket can be rated from the phone
+    if rule.startswith(("/hs/", "/api/dossiers/")):
+        values["token"] = ids["dossier_token"]  # a dossier's slip (issue 15): its visit is already rated
     url = re.sub(r"<any\(([^)]*)\):action>", lambda m: m.group(1).split(",")[0].strip("'"), rule)
     url = re.sub(r"<(?:int:|path:)?(\w+)>", lambda m: str(values[m.group(1)]), url)
     if rule.startswith("/api/counters/<int:counter_id>/<any"):
