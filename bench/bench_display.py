@@ -2,16 +2,22 @@
 on 127.0.0.1 (one office room), how long after the call-next HTTP response does each client
 receive a call (an ``update`` carrying ``call``), and how much memory and CPU does the server process use?
 
-    .venv/bin/python bench/bench_display.py [--clients 500] [--calls 20] [--workers 2]
+    .venv/bin/python bench/bench_display.py [--clients 500] [--calls 20] [--client node|python] [--workers 2]
 
-Each client is one display device speaking Socket.IO 5 over an Engine.IO 4 websocket, as
-the board's browser does: websocket-client (the transport python-socketio's own client uses)
-for the handshake and framing, and a few lines here for the Socket.IO packets. The clients of
-a worker process share one selector loop: python-socketio's sync client runs 2-3 threads per
-connection, and with 500 of them on this machine's 2 CPUs its own interpreter-lock queueing
-(seconds) swamped the server's delay it was meant to measure. Times are CLOCK_MONOTONIC
-(time.monotonic), one clock for every process of the machine; a client's arrival is stamped
-when its frame is read, before any JSON parsing.
+Two kinds of client, both one thread and both stamping a frame when it is read, before parsing:
+
+- ``--client node`` (the default): the reference client, the page's own code. Every display is
+  what a board's page runs, the vendored socket.io-client 4.8 (the npm package's browser build)
+  with static/js/motcua.js, all on one Node.js event loop (bench/live_screens.js, the busy day's
+  screens).
+- ``--client python``: each display speaks Socket.IO 5 over an Engine.IO 4 websocket with
+  websocket-client and a few lines here; the clients of a worker process (``--workers``) share one
+  selector loop. (python-socketio's sync client runs 2-3 threads per connection, and with 500 of
+  them on this machine's 2 CPUs its own interpreter-lock queueing (seconds) swamped the server's
+  delay it was meant to measure.)
+
+Times are CLOCK_MONOTONIC (time.monotonic, Node's process.hrtime), one clock for every process
+of the machine. Each run prints the machine's speed (bench_queue.calibrate) beside its figures.
 
 Bounded: at most 2000 clients and 200 calls; calls are spaced so they do not overlap; the
 whole run gives up after --deadline seconds (default 300).
@@ -140,12 +146,40 @@ def seed(db_url: str, clients: int, calls: int):
     return bag, tokens
 
 
+def python_clients(server, tokens, workers_n, tmp):
+    """Start the selector workers; (their processes, how many connected)."""
+    workers = []
+    for n in range(workers_n):
+        token_file = tmp / f"tokens-{n}.txt"
+        token_file.write_text("\n".join(tokens[n::workers_n]))
+        workers.append(subprocess.Popen([sys.executable, __file__, "--worker", server.url, str(token_file)],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT))
+    connected = 0
+    for w in workers:
+        line = w.stdout.readline()  # bounded by the clients' own connect timeouts
+        if not line.startswith("ready"):
+            raise RuntimeError(f"worker failed: {line!r}")
+        connected += int(line.split()[1])
+    return workers, connected
+
+
+def python_arrivals(workers):
+    """Stop the selector workers; every (ticket id, arrival) they stamped."""
+    arrivals = []
+    for w in workers:
+        w.stdin.write("stop\n")
+        w.stdin.flush()
+        arrivals.extend(json.loads(w.stdout.readline()))
+    return arrivals
+
+
 def main():
     """Seed, start the server, connect the clients, call, print the figures."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--calls", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--client", choices=("node", "python"), default="node")
+    parser.add_argument("--workers", type=int, default=2, help="selector worker processes (--client python)")
     parser.add_argument("--deadline", type=float, default=300.0)
     parser.add_argument("--worker", nargs=2, metavar=("URL", "TOKEN_FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -157,35 +191,28 @@ def main():
     workers_n = max(1, min(args.workers, clients))
     started = time.monotonic()
 
+    from bench_day import Screens
+    from bench_queue import calibrate
     from conftest import LiveServer
 
+    speed = calibrate()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="motcua-bench-display-"))
     db_url = f"sqlite:///{tmp / 'bench.db'}"
     bag, tokens = seed(db_url, clients, calls)
     server = LiveServer(db_url, tmp / "instance", env={"BACKGROUND_TASKS": "0"}).start()
     pid = server.proc.pid
-    workers = []
+    workers, screens = [], None
     try:
         rss_idle = proc_status(pid, "VmRSS")
         t_connect = time.monotonic()
-        for n in range(workers_n):
-            token_file = tmp / f"tokens-{n}.txt"
-            token_file.write_text("\n".join(tokens[n::workers_n]))
-            workers.append(
-                subprocess.Popen(
-                    [sys.executable, __file__, "--worker", server.url, str(token_file)],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    text=True,
-                    cwd=ROOT,
-                )
-            )
-        connected = 0
-        for w in workers:
-            line = w.stdout.readline()  # bounded by the clients' own connect timeouts
-            if not line.startswith("ready"):
-                raise RuntimeError(f"worker failed: {line!r}")
-            connected += int(line.split()[1])
+        if args.client == "node":
+            screens = Screens(server.url)
+            screens.command(cmd="open", url=server.url, timeout_ms=120_000,
+                            screens=[{"id": f"display-{n}", "kind": "display", "auth": {"device_token": t}}
+                                     for n, t in enumerate(tokens)])
+            connected = screens.answer("ready", timeout=150)["count"]
+        else:
+            workers, connected = python_clients(server, tokens, workers_n, tmp)
         connect_s = time.monotonic() - t_connect
         rss_connected = proc_status(pid, "VmRSS")
         time.sleep(1.0)  # the connect snapshots drain before the first call
@@ -212,17 +239,21 @@ def main():
         time.sleep(1.0)
         rss_after = proc_status(pid, "VmRSS")
         rss_peak = proc_status(pid, "VmHWM")
-        arrivals = []
-        for w in workers:
-            w.stdin.write("stop\n")
-            w.stdin.flush()
-            arrivals.extend(json.loads(w.stdout.readline()))
+        if screens is not None:
+            final_seq = server.session(device_token=tokens[0]).get(f"{server.url}/api/snapshot", timeout=10).json()["seq"]
+            screens.command(cmd="stop", final_seq=final_seq)
+            result = screens.answer("result", timeout=60)
+            arrivals = [(ticket, at) for s in result["screens"] for ticket, at, _ in s["calls"]]
+        else:
+            arrivals = python_arrivals(workers)
     finally:
         for w in workers:
             try:
                 w.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 w.kill()
+        if screens is not None:
+            screens.stop()
         server.stop()
 
     after_response = [(t - sent[tid][1]) * 1000 for tid, t in arrivals if tid in sent]
@@ -234,7 +265,9 @@ def main():
     spread = [(max(ts) - min(ts)) * 1000 for ts in by_call.values()]
     expected = len(sent) * connected
     early = sum(1 for d in after_response if d < 0)
-    print(f"clients connected: {connected}/{clients} in {connect_s:.1f} s ({workers_n} client worker processes)")
+    kind = "Node.js, socket.io-client 4.8 + motcua.js" if args.client == "node" else f"{workers_n} Python selector workers"
+    print(f"machine speed: {speed:.2f} s for 10^7 Python additions (lower is faster)")
+    print(f"clients connected: {connected}/{clients} in {connect_s:.1f} s ({kind})")
     print(
         f"calls: {len(sent)}; calls received: {len(after_response)}/{expected}"
         f" ({expected - len(after_response)} missing)"

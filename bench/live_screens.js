@@ -11,7 +11,8 @@
  *
  * Commands, one JSON object a line on stdin:
  *   {"cmd": "open", "url": U, "screens": [S...]}   connect; answers {"event": "ready", ...} once
- *                                                  every screen has its first snapshot (or 30 s)
+ *                                                  every screen has its first snapshot (or
+ *                                                  "timeout_ms", default 30 s)
  *   {"cmd": "add", "screens": [S...]}               connect, answer nothing (a citizen's phone)
  *   {"cmd": "close", "ids": [...]}                  a screen leaves (a phone whose ticket is done)
  *   {"cmd": "stop", "final_seq": N}                 wait (at most 30 s) until every open screen is
@@ -21,7 +22,6 @@
  */
 "use strict";
 
-const fs = require("fs");
 const path = require("path");
 const readline = require("readline");
 
@@ -166,7 +166,7 @@ async function handle(command) {
     serverUrl = serverUrl || command.url;
     const opened = command.screens.map((spec) => { const s = new Screen(spec); screens.set(s.id, s); return s; });
     const t0 = now();
-    const all = await waitFor(() => opened.every((s) => s.ready), OPEN_TIMEOUT_MS);
+    const all = await waitFor(() => opened.every((s) => s.ready), command.timeout_ms || OPEN_TIMEOUT_MS);
     send({ event: "ready", count: opened.filter((s) => s.ready).length, of: opened.length, all,
            seconds: Math.round((now() - t0) * 1000) / 1000 });
   } else if (command.cmd === "add") {
