@@ -178,8 +178,8 @@ async function handle(command) {
     const settled = await waitFor(() => open.every((s) => s.live.lastSeq() >= command.final_seq), SETTLE_TIMEOUT_MS);
     const result = [...screens.values()].map((s) => s.result(command.final_seq));
     for (const s of screens.values()) { s.closed = true; s.live.socket.disconnect(); }
-    send({ event: "result", settled, screens: result });
-    setTimeout(() => process.exit(0), 100);
+    // A pipe takes a long line in parts: exit once all of it is written, not before.
+    process.stdout.write(JSON.stringify({ event: "result", settled, screens: result }) + "\n", () => process.exit(0));
   }
 }
 
