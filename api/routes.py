@@ -12,7 +12,9 @@ from models import Counter, Device, Field, Procedure, Rating, Ticket, utcnow
 import kiosk.printers as printers  # the module only: importing the kiosk package here would loop back (kiosk.agent_link -> api)
 from kiosk.routes import priority_categories
 from rules import access
+from rules import booking as booking_rules
 from security import require
+from ticketing import appointments
 
 from . import bp
 from .openapi import openapi_document
@@ -55,6 +57,7 @@ def ticket_status(ticket: Ticket, office=None, field=None, queue=None) -> dict:
     # Whoever holds the paper ticket reads this: no note, no priority category (issue 13 row 2).
     payload = {key: payload[key] for key in PUBLIC_STATUS_KEYS}
     rated = ticket.state == "done" and Rating.select().where(Rating.ticket == ticket.id).exists()
+    nearby = appointments.settings_for(office.id)  # "your turn is near" (rules.booking, issue 16)
     return {
         "ticket": payload,
         "number": ticket.display_number,
@@ -63,6 +66,7 @@ def ticket_status(ticket: Ticket, office=None, field=None, queue=None) -> dict:
         "people_ahead": ahead,
         "position": ahead + 1 if ticket.state == "waiting" else 0,
         "estimated_wait_s": wait,
+        "near": ticket.state == "waiting" and booking_rules.is_near(ahead, wait, nearby.near_people, nearby.near_minutes),
         "counter_number": payload["counter_number"],
         "counter_name": payload["counter_name"],
         "office": {"id": office.id, "name": office.name},

@@ -16,6 +16,7 @@ import ticketing
 from models import PriorityCategory
 from rules import access, calendar
 from security import require
+from ticketing import appointments
 
 from . import printers
 from .blueprint import bp
@@ -107,6 +108,17 @@ TEXTS = {
     "not_specified": ("Chưa quy định", "Not specified"),
     "and": ("và", "and"),
     "weekdays": (calendar.weekday_names("vi"), calendar.weekday_names("en")),
+    # Check-in of an appointment (issue 16: booking room, static/js/kiosk-checkin.js).
+    "checkin_button": ("Đã đặt lịch hẹn", "I have an appointment"),
+    "checkin_title": ("Lấy số theo lịch hẹn", "Check in for your appointment"),
+    "checkin_hint": ("Đưa mã QR của lịch hẹn trước máy quét hoặc camera, hoặc nhập mã 8 số.",
+                     "Show your appointment's QR code to the scanner or the camera, or type its 8-digit code."),
+    "checkin_camera": ("Quét bằng camera", "Scan with the camera"),
+    "checkin_camera_stop": ("Tắt camera", "Stop the camera"),
+    "checkin_no_camera": ("Không mở được camera. Xin nhập mã.", "The camera could not be opened. Please type the code."),
+    "checkin_clear": ("Xóa", "Clear"),
+    "checkin_ok": ("Lấy số", "Get my number"),
+    "checkin_checking": ("Đang kiểm tra lịch hẹn…", "Checking your appointment…"),
 }
 
 
@@ -148,6 +160,7 @@ def kiosk_page():
         "opening": ticketing.opening_state(office),
         "categories": priority_categories(office.id),
         "texts": texts_by_language(),
+        "checkin": appointments.settings_for(office.id).booking_enabled,  # appointments are checked in here
     }
     return render_template("kiosk/index.html", office=office, config=config)
 

@@ -172,12 +172,12 @@ def checkin_message(reason: str, slot: str, early_min: int, late_min: int, lang:
     """What the kiosk tells a citizen who checked in (``reason`` from ``checkin_verdict``)."""
     if lang == "en":
         return {
-            "on_time": f"You are on time for your {slot} appointment: you will be called before walk-ins.",
-            "early": f"You are more than {early_min} minutes early for {slot}: your number waits like a walk-in's.",
-            "late": f"You are more than {late_min} minutes late for {slot}: your number waits like a walk-in's.",
+            "on_time": f"On time for {slot}: you are called before walk-ins.",
+            "early": f"More than {early_min} minutes early for {slot}: your number waits like a walk-in's.",
+            "late": f"More than {late_min} minutes late for {slot}: your number waits like a walk-in's.",
         }.get(reason, "Your number was issued earlier: here it is again.")
     return {
-        "on_time": f"Quý vị đến đúng khung giờ hẹn {slot}: số của Quý vị được gọi trước người không hẹn.",
-        "early": f"Quý vị đến sớm hơn giờ hẹn {slot} quá {early_min} phút: số thứ tự được xếp như người đến trực tiếp.",
-        "late": f"Quý vị đến muộn hơn giờ hẹn {slot} quá {late_min} phút: số thứ tự được xếp như người đến trực tiếp.",
+        "on_time": f"Đúng giờ hẹn {slot}: Quý vị được gọi trước người không hẹn.",
+        "early": f"Đến sớm hơn giờ hẹn {slot} quá {early_min} phút: số được xếp như người đến trực tiếp.",
+        "late": f"Đến muộn hơn giờ hẹn {slot} quá {late_min} phút: số được xếp như người đến trực tiếp.",
     }.get(reason, "Lịch hẹn này đã lấy số trước đó: đây là số thứ tự của Quý vị.")

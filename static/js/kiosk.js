@@ -805,5 +805,6 @@
   updateNet();
   loadProcedures();
   startLive();
-  window.KioskApp = { state: state };  // for people debugging a kiosk from the console
+  // For people debugging a kiosk from the console, and for the appointment check-in (kiosk-checkin.js).
+  window.KioskApp = { state: state, show: show, goHome: goHome, showTicket: showTicket, t: t };
 })();

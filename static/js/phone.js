@@ -151,6 +151,8 @@
       document.title = TITLE;
     }
     shownCall = call;
+    // Other scripts of the page (phone-near.js: "your turn is near") follow every status shown.
+    document.dispatchEvent(new CustomEvent("motcua:phone-status", { detail: s }));
   }
 
   // --------------------------------------------------------------------------- fetching

@@ -128,7 +128,7 @@ def test_kiosk_checks_a_booking_in_and_a_display_cannot(office, api):
     answer = kiosk.post("/api/bookings/check-in", json={"code": booking.code[:4] + "-" + booking.code[4:]})
     assert answer.status_code == 201, answer.get_json()
     body = answer.get_json()
-    assert body["booking"]["on_time"] and "đúng khung giờ" in body["booking"]["message"]
+    assert body["booking"]["on_time"] and "Đúng giờ hẹn" in body["booking"]["message"]
     assert body["print"] == {"kind": "none"} and Ticket.get(Ticket.public_token == body["public_token"]).booked_slot
     again = kiosk.post("/api/bookings/check-in", json={"code": booking.code})
     assert again.status_code == 200 and again.get_json()["number"] == body["number"]
