@@ -69,6 +69,15 @@ ROUTES = [
     ("POST", "/api/tickets/<int:ticket_id>/<any(recall,start,finish,'no-show',cancel,reactivate):action>",
                                                             "401 200 200 200 403 403 403 404 403"),
     ("POST", "/api/tickets/<int:ticket_id>/reprint",        "401 409 409 409 403 403 403 404 403"),
+    # ---- ratings (issue 15): the hand-off (exports by token or admin/leader) and its settings
+    ("GET", "/api/exports/ratings",                         "401 403 200 200 403 403 403 200 403"),
+    ("GET", "/api/exports/ratings.csv",                     "401 403 200 200 403 403 403 200 403"),
+    ("GET", "/api/exports/ratings.xlsx",                    "401 403 200 200 403 403 403 200 403"),
+    ("GET", "/admin/ratings",                               "302 403 200 200 302 302 302 200 403"),
+    ("GET", "/api/admin/ratings-settings",                  "401 403 200 200 403 403 403 200 403"),
+    ("PUT", "/api/admin/ratings-settings",                  "401 403 403 200 403 403 403 200 403"),
+    ("POST", "/api/admin/ratings-settings/token",           "401 403 403 201 403 403 403 201 403"),
+    ("DELETE", "/api/admin/ratings-settings/token",         "401 403 403 200 403 403 403 200 403"),
     # ---- ratings (issue 15): dossier codes at the counter, the slip, rating later, leaders' alerts
     ("GET", "/api/tickets/<int:ticket_id>/dossiers",        "401 200 200 200 403 403 403 404 403"),
     ("POST", "/api/tickets/<int:ticket_id>/dossiers",       "401 201 201 201 403 403 403 404 403"),
@@ -188,6 +197,7 @@ BODIES = {
     ("POST", "/api/tickets/<int:ticket_id>/transfer"): {"counter": "{c2}", "note": "Chuyển quầy 2"},
     ("POST", "/api/ratings"): {"ticket": "{done}", "level": 3},
     ("POST", "/api/tickets/status/<token>/rating"): {"level": 3},
+    ("PUT", "/api/admin/ratings-settings"): {"rate_later_days": 5},
     ("POST", "/api/dossiers/status/<token>/rating"): {"level": 3},
     ("POST", "/api/tickets/<int:ticket_id>/dossiers"): {"code": "000.00.15.H42-250915-0003"},
     ("POST", "/api/rating-alerts/<int:alert_id>/handle"): {"note": "Đã gọi điện cho công dân"},
