@@ -18,7 +18,7 @@ from api import openapi
 from rules import rating as scale_rules
 from rules import states
 
-from . import bp, compute, export
+from . import bp, compute, dossier_index, export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_VIEWS = {
@@ -106,6 +106,7 @@ def reports_page():
         "reports/reports.html", office=office, report=report, period=period, error=error, query=query,
         form=_form_values(period, today), csv_views=CSV_VIEWS, years=sorted({*range(today.year - 5, today.year + 1), period.start.year}, reverse=True),
         summary=export.summary_rows(report), mapping_note=export.MAPPING_NOTE,
+        index=dossier_index.build(office, period, report),
     )
 
 

@@ -69,6 +69,10 @@ ROUTES = [
     ("POST", "/api/tickets/<int:ticket_id>/<any(recall,start,finish,'no-show',cancel,reactivate):action>",
                                                             "401 200 200 200 403 403 403 404 403"),
     ("POST", "/api/tickets/<int:ticket_id>/reprint",        "401 409 409 409 403 403 403 404 403"),
+    # ---- ratings (issue 15): reports by dossier and the index
+    ("GET", "/admin/reports/dossiers",                      "302 403 200 200 302 302 302 200 403"),
+    ("GET", "/admin/reports/dossiers.csv",                  "302 403 200 200 302 302 302 200 403"),
+    ("GET", "/api/reports/dossiers",                        "401 403 200 200 403 403 403 200 403"),
     # ---- ratings (issue 15): the hand-off (exports by token or admin/leader) and its settings
     ("GET", "/api/exports/ratings",                         "401 403 200 200 403 403 403 200 403"),
     ("GET", "/api/exports/ratings.csv",                     "401 403 200 200 403 403 403 200 403"),
