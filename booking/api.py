@@ -12,6 +12,7 @@ import errors
 import realtime
 import security
 import ticketing
+from admin.access import reader
 from admin.store import audit
 from api import openapi
 from api.validation import int_value, json_body, str_value
@@ -23,7 +24,7 @@ from security import require
 from statements import write_transaction
 from ticketing import appointments, remote
 
-from . import bp, web
+from . import bp, figures, web
 
 
 def _office_id() -> int:
@@ -247,3 +248,24 @@ openapi.register(
     ("post", "/api/bookings/{booking_id}/move", "Move a booking to another day and slot", "staff",
      openapi._obj(["day", "slot"], day=_DAY, slot=openapi.STR), 200, None),
 )
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@bp.get("/api/reports/booking")
+@reader
+def booking_report():
+    """Numbers by channel and appointments kept, cancelled, missed, and when people came, for the period
+    in the query string (``period=day|range|month|quarter|year`` as ``/api/reports``)."""
+    from reports.compute import period_from_args  # the reports' one reading of a period
+
+    office = ticketing.get_office(_office_id())
+    today = ticketing.business_day(office)
+    period = period_from_args(dict(request.args.items()), today)
+    return jsonify(dict(figures.report(office, period.start, period.end, today), period={
+        "kind": period.kind, "start": period.start.isoformat(), "end": period.end.isoformat(), "label": period.label}))
+
+
+openapi.register(("get", "/api/reports/booking", "Tickets by channel; appointments kept, cancelled, missed; arrival "
+                  "times (?period= as /api/reports)", "admin, leader", None, 200, None))

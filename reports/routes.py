@@ -15,6 +15,7 @@ import errors
 import ticketing
 from admin.access import office_id, page, reader
 from api import openapi
+from booking import figures as booking_figures
 from rules import rating as scale_rules
 from rules import states
 
@@ -106,6 +107,7 @@ def reports_page():
         "reports/reports.html", office=office, report=report, period=period, error=error, query=query,
         form=_form_values(period, today), csv_views=CSV_VIEWS, years=sorted({*range(today.year - 5, today.year + 1), period.start.year}, reverse=True),
         summary=export.summary_rows(report), mapping_note=export.MAPPING_NOTE,
+        booking=booking_figures.report(office, period.start, period.end, today),  # by channel, appointments
         index=dossier_index.build(office, period, report),
     )
 

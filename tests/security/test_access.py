@@ -111,6 +111,7 @@ ROUTES = [
     ("GET", "/admin/booking",                               "302 403 200 200 302 302 302 200 403"),
     ("GET", "/api/admin/booking-settings",                  "401 403 200 200 403 403 403 200 403"),
     ("PUT", "/api/admin/booking-settings",                  "401 403 403 200 403 403 403 200 403"),
+    ("GET", "/api/reports/booking",                         "401 403 200 200 403 403 403 200 403"),
     # ---- printing (issue 14): a ticket's print, its image and print page, the print agent's calls
     ("GET", "/api/kiosks/printing",                         "401 200 200 200 403 403 403 200 403"),
     ("GET", "/api/print-jobs/<int:job_id>",                 "401 404 404 404 404 403 403 404 403"),
