@@ -49,18 +49,26 @@
     if (opening.lunch) $("j-lunch").textContent = t("lunch", { time: config.office.lunch_end });
   }
 
+  /** A big choice button added to a list: its name in bold, ``data`` as data-* attributes; a tap calls ``onTap``. */
+  function choice(list, name, data, onTap) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "c-choice";
+    Object.assign(button.dataset, data);
+    const label = document.createElement("strong");
+    label.textContent = name;
+    button.appendChild(label);
+    button.addEventListener("click", onTap);
+    list.appendChild(button);
+    return button;
+  }
+
   function renderFields() {
     const list = $("j-fields");
     list.textContent = "";
     const open = (config.opening || { open: true }).open;
     config.fields.forEach((field) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "c-choice";
-      button.dataset.field = field.id;
-      const name = document.createElement("strong");
-      name.textContent = field.name;
-      button.appendChild(name);
+      const button = choice(list, field.name, { field: field.id }, () => choose(field));
       if (!field.active) {
         button.disabled = true;
         button.appendChild(pill(t("field_closed"), "off"));
@@ -69,8 +77,6 @@
         button.appendChild(pill(field.waiting ? t("waiting_people", { n: field.waiting }) : t("waiting_none"), "wait"));
         if (field.waiting) button.appendChild(pill(waitText(field.estimated_wait_s)));
       }
-      button.addEventListener("click", () => choose(field));
-      list.appendChild(button);
     });
   }
 
@@ -80,17 +86,7 @@
     $("j-prio-field").textContent = t("priority_field", { field: field.name });
     const list = $("j-prio");
     list.textContent = "";
-    config.categories.forEach((category) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "c-choice";
-      button.dataset.code = category.code;
-      const name = document.createElement("strong");
-      name.textContent = category.name;
-      button.appendChild(name);
-      button.addEventListener("click", () => issue(category.code));
-      list.appendChild(button);
-    });
+    config.categories.forEach((category) => choice(list, category.name, { code: category.code }, () => issue(category.code)));
     show("priority");
   }
 

@@ -58,7 +58,9 @@ def test_a_phone_takes_a_number_from_the_boards_qr_code(browser, live_office, li
     with models.connection():
         ticket = Ticket.get(Ticket.display_number == number, Ticket.field == bag.f1.id)
         assert (ticket.channel, ticket.state) == ("phone", "waiting")
-    board.wait_for_function(f"document.getElementById('fields').textContent.includes('{bag.f1.name}')")
+    # The board lists the field with the one person waiting (it lists only fields where someone waits).
+    board.wait_for_function(f"(document.querySelector('#fields li[data-field=\"{bag.f1.id}\"] .field-count') || {{}})"
+                            ".textContent === '1'")
 
     clerk = server.session("canbo1")
     called = clerk.post(f"{base}/api/counters/{bag.c1.id}/call-next", timeout=10).json()

@@ -78,9 +78,9 @@ def test_staff_list_settings_monitor_and_poster(browser, live_office, live_serve
     admin.wait_for_selector("#h-join")
     shot(admin, "admin-settings")
     admin.fill("input[name=late_min]", "20")
-    admin.locator("form:has(input[name=late_min]) button[type=submit]").click()
-    admin.wait_for_selector("#admin-toast")
-    admin.wait_for_function("document.querySelector('input[name=late_min]').value === '20'")
+    with admin.expect_response(lambda r: r.url.endswith("/api/admin/booking-settings") and r.request.method == "PUT") as saved:
+        admin.locator("form:has(input[name=late_min]) button[type=submit]").click()
+    assert saved.value.status == 200
     with models.connection():
         assert appointments.settings_for(bag.office.id).late_min == 20
     admin.goto(f"{base}/admin/monitor")

@@ -194,18 +194,9 @@ CASES = {
     ),
     # Day D1, counter 31 (field 21): appointments by slot (122 at :30 before 128 at :55 and 121, 127 at 10:00),
     # walk-ins without priority (123), everyone but those appointments (124 arrived first); 125 is field 22's.
-    "pick_next_booked": Case(
-        {"office_id": 11, "day": D1, "counter_id": 31}, lambda r, t: returned_ids(r) == [122],
-        {"office_id": 12, "day": D, "counter_id": 32},
-    ),
-    "pick_next_walkin": Case(
-        {"office_id": 11, "day": D1, "counter_id": 31}, lambda r, t: returned_ids(r) == [123],
-        {"office_id": 12, "day": D, "counter_id": 32},
-    ),
-    "pick_next_unbooked": Case(
-        {"office_id": 11, "day": D1, "counter_id": 31}, lambda r, t: returned_ids(r) == [124],
-        {"office_id": 12, "day": D, "counter_id": 32},
-    ),
+    **{name: Case({"office_id": 11, "day": D1, "counter_id": 31}, lambda r, t, first=first: returned_ids(r) == [first],
+                  {"office_id": 12, "day": D, "counter_id": 32})
+       for name, first in (("pick_next_booked", 122), ("pick_next_walkin", 123), ("pick_next_unbooked", 124))},
     "take_ticket": Case(
         {"ticket_id": 101, "counter_id": 31, "clerk_id": 41, "now": m(40)},
         lambda r, t: returned_ids(r) == [101] and (ticket_row(t, 101)["state"], ticket_row(t, 101)["counter_id"],
