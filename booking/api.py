@@ -144,6 +144,10 @@ def check_in():
     """Check a booking in by its code or scanned link: its ticket (ahead of walk-ins when on time)."""
     data = json_body()
     kiosk = g.device if g.get("device") is not None and g.get("user") is None else None
+    if kiosk is not None:
+        # A check-in issues a ticket: it counts against the kiosk's rate, and so do wrong codes, so a
+        # stolen kiosk token cannot try codes until one matches somebody's booking.
+        security.check_issue_rate(kiosk)
     printer = printers.printer_of(kiosk) if kiosk is not None else None
     prints = printer is not None and printer.queues_jobs
     done = appointments.check_in(_office_id(), data.get("code"), kiosk=kiosk, print_ticket=prints)

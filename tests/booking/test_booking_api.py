@@ -136,6 +136,14 @@ def test_kiosk_checks_a_booking_in_and_a_display_cannot(office, api):
     assert kiosk.post("/api/bookings/check-in", json={"code": "12"}).get_json()["error"] == "bad_code"
 
 
+def test_check_ins_and_wrong_codes_count_against_the_kiosks_rate(office, app, api):
+    app.config["KIOSK_TICKETS_PER_MINUTE"] = 3
+    kiosk = api(device=office.kiosk_token)
+    answers = [kiosk.post("/api/bookings/check-in", json={"code": f"{n:08d}"}) for n in range(4)]
+    assert [a.status_code for a in answers] == [404, 404, 404, 429]
+    assert answers[3].get_json()["error"] == "too_many_tickets"
+
+
 def test_staff_see_move_and_cancel_with_an_audit_row(office, api, client):
     day, slot = _future_slot(client, office, office.f1)
     made = client.post("/api/public/bookings", json={"office": office.office.id, "field": office.f1.id, "day": day,
