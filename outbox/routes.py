@@ -28,6 +28,7 @@ from api.validation import json_body
 from models import Office, OutboxItem
 from reports.export import FORMULA_START
 from rules import access
+from rules import rating as scale_rules
 
 from . import adapters, bp, push
 from . import settings as store
@@ -211,7 +212,8 @@ def admin_page():
     recent = list(OutboxItem.select().where(OutboxItem.office == office.id).order_by(OutboxItem.seq.desc()).limit(20))
     return render_template("outbox/admin.html", office=office, settings=store.settings_dict(settings),
                            status=push.status(office.id), recent=recent, can_write=access.may(g.user, access.WRITE_ADMIN),
-                           max_days=store.RATE_LATER_MAX_DAYS, secret_min=store.SECRET_MIN, local=_local_text)
+                           max_days=store.RATE_LATER_MAX_DAYS, secret_min=store.SECRET_MIN, local=_local_text,
+                           channel_word=scale_rules.channel_word)
 
 
 def _local_text(office, value) -> str:

@@ -31,7 +31,6 @@ from rules import rating as scale_rules
 from .compute import Period, _day, _names, _num, _p, _rows, _seconds, duration_stats
 
 PER_PAGE = 500
-CHANNELS = {"tablet": "Máy tính bảng tại quầy", "phone": "Điện thoại (quét mã QR)"}
 
 
 @dataclasses.dataclass
@@ -82,7 +81,7 @@ def channels(office: Office, period: Period) -> list[dict]:
     ))
     whole = sum(counts.values())
     return [{"channel": key, "label": label, "count": counts.get(key, 0),
-             "share": counts.get(key, 0) / whole if whole else None} for key, label in CHANNELS.items()]
+             "share": counts.get(key, 0) / whole if whole else None} for key, label in scale_rules.CHANNELS.items()]
 
 
 def alerts(office: Office, period: Period) -> dict:
@@ -159,7 +158,7 @@ def dossier_rows(office: Office, period: Period, page: int = 1, per_page: int = 
             "rated": rated, "level_label": scale_rules.word(level, scale) if rated else None,
             "group": scale_rules.group(level, scale) if rated else None,
             "against": rated and scale_rules.counts_against_index(level, scale),
-            "channel": CHANNELS.get(source) if rated else None,
+            "channel": scale_rules.channel_word(source) if rated else None,
         })
     return {"total": count, "page": page, "per_page": per_page, "pages": max(1, -(-count // per_page)), "items": items}
 

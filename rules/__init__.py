@@ -7,6 +7,8 @@ Pure Python: no Flask, no Socket.IO, no database. One module per rule:
 * ``rules.speech``: how a call is read aloud (Vietnamese number words, clip keys) and the one
   call sentence;
 * ``rules.rating.rating_request``: what a counter's tablet is asked to rate (HTTP and Socket.IO);
+* ``rules.rating.CHANNELS``: how a rating was given (tablet, phone);
+* ``rules.dossier``: the dossier code (mã hồ sơ) a counter accepts, and receive / return;
 * ``rules.access``: staff roles, device kinds and who may do what;
 * ``rules.calendar``: weekday names;
 * ``rules.states``: the names of a counter's states on staff screens;

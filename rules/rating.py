@@ -63,6 +63,15 @@ SCALE_WORDS = {
 SCALES = tuple(SCALE_WORDS)
 DEFAULT_SCALE = 3
 
+# How a rating was given (``Rating.source``): on the counter's tablet, or from the citizen's phone
+# (the ticket's QR page or a dossier slip's QR). Reports, exports and the monitor name them so.
+CHANNELS = {"tablet": "Máy tính bảng tại quầy", "phone": "Điện thoại (quét mã QR)"}
+
+
+def channel_word(source: str | None) -> str:
+    """Vietnamese name of a rating's channel ("" when unknown)."""
+    return CHANNELS.get(source, "") if source else ""
+
 
 def is_scale(scale) -> bool:
     """True when ``scale`` is one of the scales an office may use."""

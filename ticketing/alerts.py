@@ -62,6 +62,7 @@ def alert_view(alert: RatingAlert) -> dict:
         "reasons": list(alert.reasons or []),
         "comment": alert.comment,
         "channel": alert.source,
+        "channel_label": scale_rules.channel_word(alert.source),
         "at": _iso(alert.created_at),
         "handled_at": _iso(alert.handled_at),
         "handled_by": (handler.full_name or handler.username) if handler else None,

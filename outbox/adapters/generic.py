@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+from rules import dossier as dossier_rules
+from rules import rating as scale_rules
+
 NAME = "Chung (JSON theo tài liệu API)"
 
 
@@ -30,7 +33,7 @@ COLUMNS = [
     ("Ngày", lambda d: d["visit"]["day"]),
     ("Số thứ tự", lambda d: d["visit"]["number"]),
     ("Mã hồ sơ", lambda d: d.get("dossier_code")),
-    ("Tiếp nhận/trả kết quả", lambda d: {"receive": "Tiếp nhận", "return": "Trả kết quả"}.get(d.get("dossier_kind"), "")),
+    ("Tiếp nhận/trả kết quả", lambda d: dossier_rules.kind_word(d["dossier_kind"]) if d.get("dossier_kind") else ""),
     ("Đã gỡ", lambda d: "Có" if d.get("removed") else ""),
     ("Mã lĩnh vực", lambda d: (d.get("field") or {}).get("code")),
     ("Lĩnh vực", lambda d: (d.get("field") or {}).get("name")),
@@ -42,7 +45,7 @@ COLUMNS = [
     ("Đánh giá", lambda d: (d.get("rating") or {}).get("label")),
     ("Nhóm báo cáo", lambda d: (d.get("rating") or {}).get("group_label")),
     ("Tính là không hài lòng (QĐ 766)", lambda d: _yes((d.get("rating") or {}).get("counts_against_index"))),
-    ("Kênh", lambda d: {"tablet": "Máy tính bảng", "phone": "Điện thoại"}.get((d.get("rating") or {}).get("channel"), "")),
+    ("Kênh", lambda d: scale_rules.channel_word((d.get("rating") or {}).get("channel"))),
     ("Lý do", lambda d: "; ".join((d.get("rating") or {}).get("reasons") or [])),
     ("Góp ý", lambda d: (d.get("rating") or {}).get("comment")),
     ("Đánh giá lúc (UTC)", lambda d: (d.get("rating") or {}).get("rated_at")),

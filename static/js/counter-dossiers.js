@@ -2,7 +2,8 @@
  *
  * counter.js tells which visit is on screen ("counter:visit": the ticket at the counter, else the
  * one just finished here); this module lists its codes and takes new ones. A code is typed, or a
- * USB scanner types it into the focused box and presses Enter. H puts the cursor in the box.
+ * USB scanner types it into the focused box and presses Enter. H puts the cursor in the box, Esc
+ * takes it out (the shortcuts work again).
  * A scanner that fires while the box is not focused is caught too: keys that come faster than any
  * hand types (SCAN_GAP_MS apart) are gathered instead of reaching the console's one-key shortcuts
  * (a code such as 000.00.15.H42-... holds letters that are shortcuts), and its Enter adds them.
@@ -35,9 +36,10 @@
     list.innerHTML = codes.length ? codes.map(function (d) {
       return '<li data-dossier="' + d.id + '"><code class="cv-dossier-code">' + M.escapeHtml(d.code) + "</code>" +
         '<span class="cv-dossier-kind">' + M.escapeHtml(d.kind_label) + "</span>" +
-        '<a class="btn btn-small btn-quiet" href="' + M.escapeHtml(d.slip_url) + '" target="_blank" rel="noopener">In phiếu đánh giá</a>' +
+        '<span class="cv-dossier-actions"><a class="btn btn-small btn-quiet" href="' + M.escapeHtml(d.slip_url) +
+        '" target="_blank" rel="noopener" title="In phiếu có mã QR để công dân đánh giá sau">In phiếu</a>' +
         '<button type="button" class="btn btn-small btn-quiet" data-remove-dossier="' + d.id + '" aria-label="Gỡ mã ' +
-        M.escapeHtml(d.code) + '">Gỡ</button></li>';
+        M.escapeHtml(d.code) + '">Gỡ</button></span></li>';
     }).join("") : '<li class="muted small cv-dossier-none">Chưa có mã hồ sơ cho lượt này.</li>';
   }
 
@@ -70,6 +72,7 @@
         if (!codes.some(function (d) { return d.id === body.dossier.id; })) codes.push(body.dossier);
         input.value = "";
         render();
+        box.scrollIntoView({ block: "nearest" });  // the console's left column scrolls: keep the list in view
       }
     } catch (err) {
       showError(err.message || "Không ghi được mã hồ sơ.");
@@ -78,6 +81,9 @@
       busy = false;
     }
   }
+
+  // Esc leaves the box: the console's one-key shortcuts work again.
+  input.addEventListener("keydown", function (ev) { if (ev.key === "Escape") { ev.preventDefault(); input.blur(); } });
 
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();

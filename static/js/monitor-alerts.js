@@ -28,7 +28,7 @@
           (a.clerk_name ? " · " + esc(a.clerk_name) : "") + " · số " + esc(a.number) +
           (a.field_name ? " · " + esc(a.field_name) : "") +
           ' <span class="ra-label">' + esc(a.label) + "</span>" +
-          ' <span class="ra-channel">' + (a.channel === "phone" ? "qua điện thoại" : "tại quầy") + "</span></div>",
+          ' <span class="ra-channel">' + esc(a.channel_label) + "</span></div>",
       ];
       if (a.codes && a.codes.length) parts.push('<div class="ra-codes">Hồ sơ: ' + a.codes.map(function (c) {
         return "<code>" + esc(c) + "</code>"; }).join(", ") + "</div>");

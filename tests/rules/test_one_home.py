@@ -25,6 +25,8 @@ RULES = {
     "call sentence": ("rules/speech.py", [r"Mời công dân có số thứ tự", r"voice\.announcement_"]),
     "counter state names": ("rules/states.py", [r"paused[\"']?\s*:\s*[\"']Tạm dừng", r"[\"']Đang đóng[\"']"]),
     "rating request": ("rules/rating.py", [r"[\"']remaining_s[\"']\s*:"]),
+    "rating channels": ("rules/rating.py", [r"Máy tính bảng tại quầy", r"Điện thoại \(quét mã QR\)"]),
+    "dossier code": ("rules/dossier.py", [r"\bYYMMDD-XXXX", r"Tiếp nhận hồ sơ", r"Trả kết quả"]),
 }
 # Copies in files other helpers own, left for them (issue 11); each goes when its owner
 # switches to the rules module named, and test_pending_copies then XPASSes.
