@@ -4,8 +4,6 @@ every signature verifies), the push run by the background leader only, and the c
 (every record once across pages) with its CSV and xlsx."""
 
 import csv
-import hashlib
-import hmac
 import http.server
 import io
 import json
@@ -14,6 +12,8 @@ import time
 
 import openpyxl
 import pytest
+
+from tests.conftest import ROOT
 
 import background
 import leader
@@ -26,6 +26,18 @@ from outbox import settings as outbox_settings
 from .conftest import served
 
 SECRET = "khoa-ky-chung-cua-tinh-2026"
+
+
+def documented_verify():
+    """The receiver's signature check exactly as docs/API.md shows it (the block after its marker)."""
+    text = (ROOT / "docs" / "API.md").read_text(encoding="utf-8")
+    block = text.split("<!-- verify-signature:", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    scope = {}
+    exec(compile(block, "docs/API.md", "exec"), scope)  # noqa: S102 - our own document's example
+    return scope["verify"]
+
+
+VERIFY = documented_verify()
 
 
 class Receiver:
@@ -61,8 +73,7 @@ class Receiver:
 
     def handle(self, headers, body) -> int:
         """The status for one delivery."""
-        mac = hmac.new(SECRET.encode(), headers["X-Motcua-Timestamp"].encode() + b"." + body, hashlib.sha256)
-        signed = hmac.compare_digest(headers["X-Motcua-Signature"], "sha256=" + mac.hexdigest())
+        signed = VERIFY(SECRET, headers, body)  # the check docs/API.md gives receivers
         key = headers["Idempotency-Key"]
         with self.lock:
             if len(self.requests) < self.fail_first:
@@ -106,6 +117,13 @@ def push_to(office, url):
 def all_sent() -> bool:
     """True when no record waits."""
     return not OutboxItem.select().where(OutboxItem.push_state != "sent").exists()
+
+
+def test_the_documented_check_refuses_a_tampered_body():
+    body = b'{"key":"x"}'
+    headers = {"X-Motcua-Timestamp": "1767225600", "X-Motcua-Signature": push.signature(SECRET, "1767225600", body)}
+    assert VERIFY(SECRET, headers, body) and not VERIFY(SECRET, headers, body.replace(b"x", b"y"))
+    assert not VERIFY("khoa-khac-hoan-toan-1234", headers, body)
 
 
 def test_back_off_doubles_to_an_hour():
