@@ -14,146 +14,143 @@ import models
 import ticketing
 from models import AuditLog, Dossier, DossierRating, Rating, RatingAlert, Ticket
 from tests.conftest import PASSWORD, screenshot
+from tests.counter.test_console_browser import DESK, TABLET, choose_counter, login, open_page
 
 from .conftest import CODES
 
-DESK = {"width": 1366, "height": 900}
-TABLET = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-TZ = "Asia/Ho_Chi_Minh"
 
 
-def open_page(browser, url, viewport, login_as=None, server=None):
-    """A fresh context (own cookies) in the office's zone, logged in when asked; page errors collected."""
-    context = browser.new_context(viewport=viewport, timezone_id=TZ, locale="vi-VN")
-    if login_as:
-        assert context.request.post(server.url + "/api/session", data={"username": login_as, "password": PASSWORD}).ok
+@pytest.fixture
+def closing():
+    """Browser contexts a test opens (it appends them), closed after the test whatever happened."""
+    opened = []
+    yield opened
+    for context in opened:
+        context.close()
+
+
+def leader_page(browser, server, url):
+    """A leader's page: a fresh context logged in through the API, then ``url`` opened."""
+    context = browser.new_context(viewport=DESK, timezone_id="Asia/Ho_Chi_Minh", locale="vi-VN")
+    assert context.request.post(server.url + "/api/session", data={"username": "lanhdao1", "password": PASSWORD}).ok
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    page.goto(url)
+    page.goto(server.url + url)
     return context, page
 
 
 def clerk_console(page):
-    """Log the clerk in and open counter 1."""
-    page.wait_for_selector("#view-login:not([hidden])")
-    page.fill("#login-username", "canbo1")
-    page.fill("#login-password", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_selector("#view-choose:not([hidden]) .choose-item")
-    page.click(".choose-item:has-text('Quầy 1')")
-    page.wait_for_selector("#view-console:not([hidden])")
-    page.wait_for_selector("#top-live.online")
+    """Log the clerk in and open counter 1 (the console test's helpers)."""
+    login(page, "canbo1")
+    choose_counter(page, 1)
 
 
 @pytest.mark.browser
-def test_codes_low_rating_alert_handled_and_the_index_in_chromium(browser, live_office, live_server_factory):
+def test_codes_low_rating_alert_handled_and_the_index_in_chromium(browser, live_office, live_server_factory, closing):
     db_url, bag = live_office
     with models.connection():
         for _ in range(2):
             ticketing.issue_ticket(bag.office.id, bag.f1.id)
     server = live_server_factory(db_url=db_url)
-    leader_ctx, monitor = open_page(browser, server.url + "/admin/monitor", DESK, "lanhdao1", server)
+    leader_ctx, monitor = leader_page(browser, server, "/admin/monitor")
     clerk_ctx, clerk = open_page(browser, server.url + "/counter", DESK)
     tablet_ctx, tablet = open_page(browser, f"{server.url}/pair/{bag.tablet1_token}", TABLET)
-    try:
-        monitor.wait_for_selector("#live-status.online", timeout=10_000)
-        assert monitor.locator("#rating-alerts-card").is_hidden()
-        clerk_console(clerk)
-        tablet.wait_for_selector("#screen-idle:not([hidden])")
+    closing.extend((leader_ctx, clerk_ctx, tablet_ctx))
+    monitor.wait_for_selector("#live-status.online", timeout=10_000)
+    assert monitor.locator("#rating-alerts-card").is_hidden()
+    clerk_console(clerk)
+    tablet.wait_for_selector("#screen-idle:not([hidden])")
 
-        # The clerk calls, starts, and takes two codes: H to the box, each code typed and Enter.
-        clerk.keyboard.press("F1")
-        clerk.wait_for_selector("#current-ticket:not([hidden])")
-        number = clerk.inner_text("#current-number")
-        clerk.keyboard.press("s")
-        clerk.wait_for_selector("#current-label:text('Đang phục vụ')")
-        clerk.wait_for_selector("#dossiers:not([hidden])")
-        clerk.keyboard.press("h")
-        assert clerk.evaluate("document.activeElement.id") == "dossier-code"
-        clerk.keyboard.type(CODES[0].lower())  # typed in lower case; stored as the rule writes it
-        clerk.keyboard.press("Enter")
-        clerk.wait_for_selector(f"#dossier-list code:text('{CODES[0]}')")
-        clerk.select_option("#dossier-kind", "return")
-        clerk.keyboard.type("https://dichvucong.example.gov.vn/tra-cuu?ma=" + CODES[1])  # a receipt QR's text
-        clerk.keyboard.press("Enter")
-        clerk.wait_for_selector(f"#dossier-list code:text('{CODES[1]}')")
-        clerk.keyboard.type("1005")  # a ticket number typed by mistake: refused, said plainly
-        clerk.keyboard.press("Enter")
-        clerk.wait_for_selector("#dossier-error:not([hidden])")
-        assert "không phải mã hồ sơ" in clerk.inner_text("#dossier-error")
-        clerk.fill("#dossier-code", "")
-        clerk.evaluate("document.fonts.ready")
-        screenshot(clerk, "ratings-console-dossier-codes")
-        assert clerk.locator("#dossier-list .cv-dossier-kind").all_inner_texts() == ["Tiếp nhận hồ sơ", "Trả kết quả"]
+    # The clerk calls, starts, and takes two codes: H to the box, each code typed and Enter.
+    clerk.keyboard.press("F1")
+    clerk.wait_for_selector("#current-ticket:not([hidden])")
+    number = clerk.inner_text("#current-number")
+    clerk.keyboard.press("s")
+    clerk.wait_for_selector("#current-label:text('Đang phục vụ')")
+    clerk.wait_for_selector("#dossiers:not([hidden])")
+    clerk.keyboard.press("h")
+    assert clerk.evaluate("document.activeElement.id") == "dossier-code"
+    clerk.keyboard.type(CODES[0].lower())  # typed in lower case; stored as the rule writes it
+    clerk.keyboard.press("Enter")
+    clerk.wait_for_selector(f"#dossier-list code:text('{CODES[0]}')")
+    clerk.select_option("#dossier-kind", "return")
+    clerk.keyboard.type("https://dichvucong.example.gov.vn/tra-cuu?ma=" + CODES[1])  # a receipt QR's text
+    clerk.keyboard.press("Enter")
+    clerk.wait_for_selector(f"#dossier-list code:text('{CODES[1]}')")
+    clerk.keyboard.type("1005")  # a ticket number typed by mistake: refused, said plainly
+    clerk.keyboard.press("Enter")
+    clerk.wait_for_selector("#dossier-error:not([hidden])")
+    assert "không phải mã hồ sơ" in clerk.inner_text("#dossier-error")
+    clerk.fill("#dossier-code", "")
+    clerk.evaluate("document.fonts.ready")
+    screenshot(clerk, "ratings-console-dossier-codes")
+    assert clerk.locator("#dossier-list .cv-dossier-kind").all_inner_texts() == ["Tiếp nhận hồ sơ", "Trả kết quả"]
 
-        # Esc leaves the box; F finishes; the tablet asks and gets "Không hài lòng" with a reason.
-        clerk.keyboard.press("Escape")
-        clerk.keyboard.press("f")
-        clerk.wait_for_selector("#dossiers-for:text('vừa phục vụ xong')")
-        tablet.wait_for_selector("#screen-rate:not([hidden])")
-        tablet.click(".rt-face:has-text('Không hài lòng')")
-        tablet.wait_for_selector("#screen-reasons:not([hidden])")
-        tablet.click(".rt-chip:has-text('Thái độ phục vụ')")
-        tablet.fill("#comment", "Cán bộ trả lời cộc lốc")
-        sent = time.monotonic()
-        tablet.click("#reasons-send")
-        tablet.wait_for_selector("#screen-thanks:not([hidden])")
+    # Esc leaves the box; F finishes; the tablet asks and gets "Không hài lòng" with a reason.
+    clerk.keyboard.press("Escape")
+    clerk.keyboard.press("f")
+    clerk.wait_for_selector("#dossiers-for:text('vừa phục vụ xong')")
+    tablet.wait_for_selector("#screen-rate:not([hidden])")
+    tablet.click(".rt-face:has-text('Không hài lòng')")
+    tablet.wait_for_selector("#screen-reasons:not([hidden])")
+    tablet.click(".rt-chip:has-text('Thái độ phục vụ')")
+    tablet.fill("#comment", "Cán bộ trả lời cộc lốc")
+    sent = time.monotonic()
+    tablet.click("#reasons-send")
+    tablet.wait_for_selector("#screen-thanks:not([hidden])")
 
-        # The leader's monitor shows the alert live, with counter, clerk, codes, reason and comment.
-        monitor.wait_for_selector(".rating-alert", timeout=10_000)
-        print(f"\nalert on the monitor {time.monotonic() - sent:.2f} s after the tablet's send")
-        text = monitor.inner_text("#rating-alerts")
-        for part in ("Quầy 1", "Trần Thị Hoa", number, CODES[0], CODES[1], "Thái độ phục vụ", "Cán bộ trả lời cộc lốc",
-                     "Không hài lòng"):
-            assert part in text
-        monitor.evaluate("document.fonts.ready")
-        screenshot(monitor, "ratings-monitor-alert")
+    # The leader's monitor shows the alert live, with counter, clerk, codes, reason and comment.
+    monitor.wait_for_selector(".rating-alert", timeout=10_000)
+    print(f"\nalert on the monitor {time.monotonic() - sent:.2f} s after the tablet's send")
+    text = monitor.inner_text("#rating-alerts")
+    for part in ("Quầy 1", "Trần Thị Hoa", number, CODES[0], CODES[1], "Thái độ phục vụ", "Cán bộ trả lời cộc lốc",
+                 "Không hài lòng"):
+        assert part in text
+    monitor.evaluate("document.fonts.ready")
+    screenshot(monitor, "ratings-monitor-alert")
 
-        monitor.click("[data-handle]")
-        monitor.wait_for_selector("#rating-alert-dialog[open]")
-        monitor.fill("#rating-alert-note", "Đã gọi điện xin lỗi công dân, nhắc nhở cán bộ")
-        screenshot(monitor, "ratings-monitor-handle")
-        monitor.click("#rating-alert-save")
-        monitor.wait_for_selector("#rating-alerts-card", state="hidden")
-        with models.connection():
-            ticket = Ticket.get(Ticket.display_number == number)
-            rating = Rating.get(Rating.ticket == ticket.id)
-            assert [r.code for r in DossierRating.select().where(DossierRating.rating == rating.id)] == list(CODES)
-            assert RatingAlert.get(RatingAlert.rating == rating.id).handled_by_id == bag.leader.id
-            entry = AuditLog.get(AuditLog.action == "rating_alert.handle")
-            assert (entry.user_id, entry.detail["after"]["note"]) == (bag.leader.id, "Đã gọi điện xin lỗi công dân, nhắc nhở cán bộ")
+    monitor.click("[data-handle]")
+    monitor.wait_for_selector("#rating-alert-dialog[open]")
+    monitor.fill("#rating-alert-note", "Đã gọi điện xin lỗi công dân, nhắc nhở cán bộ")
+    screenshot(monitor, "ratings-monitor-handle")
+    monitor.click("#rating-alert-save")
+    monitor.wait_for_selector("#rating-alerts-card", state="hidden")
+    with models.connection():
+        ticket = Ticket.get(Ticket.display_number == number)
+        rating = Rating.get(Rating.ticket == ticket.id)
+        assert [r.code for r in DossierRating.select().where(DossierRating.rating == rating.id)] == list(CODES)
+        assert RatingAlert.get(RatingAlert.rating == rating.id).handled_by_id == bag.leader.id
+        entry = AuditLog.get(AuditLog.action == "rating_alert.handle")
+        assert (entry.user_id, entry.detail["after"]["note"]) == (bag.leader.id, "Đã gọi điện xin lỗi công dân, nhắc nhở cán bộ")
 
-        # The report: both dossiers, the index %, the alert handled; the view by dossier lists them.
-        monitor.goto(server.url + "/admin/reports?period=day")
-        monitor.wait_for_selector("#index766")
-        assert monitor.inner_text("#index-pct") == "0,0%"
-        assert monitor.inner_text("#alerts-handled") == "1/1"
-        monitor.locator("#index766").scroll_into_view_if_needed()
-        screenshot(monitor, "ratings-report-index")
-        monitor.click("#index766 a:has-text('Xem từng hồ sơ')")
-        monitor.wait_for_selector("#table-dossiers")
-        rows = monitor.locator("#table-dossiers tbody tr").all_inner_texts()
-        assert len(rows) == 2 and CODES[0] in rows[0] and CODES[1] in rows[1]
-        assert all("Không hài lòng" in row and "Máy tính bảng" in row for row in rows)
-        screenshot(monitor, "ratings-report-by-dossier")
+    # The report: both dossiers, the index %, the alert handled; the view by dossier lists them.
+    monitor.goto(server.url + "/admin/reports?period=day")
+    monitor.wait_for_selector("#index766")
+    assert monitor.inner_text("#index-pct") == "0,0%"
+    assert monitor.inner_text("#alerts-handled") == "1/1"
+    monitor.locator("#index766").scroll_into_view_if_needed()
+    screenshot(monitor, "ratings-report-index")
+    monitor.click("#index766 a:has-text('Xem từng hồ sơ')")
+    monitor.wait_for_selector("#table-dossiers")
+    rows = monitor.locator("#table-dossiers tbody tr").all_inner_texts()
+    assert len(rows) == 2 and CODES[0] in rows[0] and CODES[1] in rows[1]
+    assert all("Không hài lòng" in row and "Máy tính bảng" in row for row in rows)
+    screenshot(monitor, "ratings-report-by-dossier")
 
-        # The hand-off page: the records waiting to be pushed, read-only for a leader.
-        monitor.goto(server.url + "/admin/ratings")
-        monitor.wait_for_selector("#outbox-recent")
-        assert monitor.locator("#outbox-recent tbody tr").count() == 4  # 2 codes seen, 2 ratings of dossiers
-        assert monitor.inner_text("#push-pending") == "4"
-        screenshot(monitor, "ratings-admin-handoff")
-        assert monitor.errors == [] and clerk.errors == [] and tablet.errors == []
-    finally:
-        leader_ctx.close()
-        clerk_ctx.close()
-        tablet_ctx.close()
+    # The hand-off page: the records waiting to be pushed, read-only for a leader.
+    monitor.goto(server.url + "/admin/ratings")
+    monitor.wait_for_selector("#outbox-recent")
+    assert monitor.locator("#outbox-recent tbody tr").count() == 4  # 2 codes seen, 2 ratings of dossiers
+    assert monitor.inner_text("#push-pending") == "4"
+    screenshot(monitor, "ratings-admin-handoff")
+    assert monitor.errors == [] and clerk.errors == [] and tablet.errors == []
 
 
 @pytest.mark.browser
-def test_the_phone_rates_a_visit_later_and_the_slip_opens_the_same_form(browser, live_office, live_server_factory):
+def test_the_phone_rates_a_visit_later_and_the_slip_opens_the_same_form(browser, live_office, live_server_factory,
+                                                                         closing):
     db_url, bag = live_office
     with models.connection():
         visits = []
@@ -166,69 +163,66 @@ def test_the_phone_rates_a_visit_later_and_the_slip_opens_the_same_form(browser,
     server = live_server_factory(db_url=db_url)
     (first, _), (second, slip) = visits
     phone_ctx, phone = open_page(browser, f"{server.url}/t/{first.public_token}", PHONE)
-    clerk_ctx, clerk = open_page(browser, f"{server.url}/hs/{slip.public_token}/phieu",
-                                 {"width": 600, "height": 900}, "canbo1", server)
-    try:
-        # The ticket's own page, after the visit: the form, and until when it takes a rating.
-        phone.wait_for_selector("#rating-form:not([hidden])")
-        assert phone.locator("#live-status").is_hidden()  # a visit that is over follows nothing live
-        assert phone.inner_text("#rating-until").startswith("Bạn có thể gửi đánh giá đến")
-        phone.click(".level[data-level='2']")  # "Hài lòng" on the 3-level scale
-        phone.fill("#rating-comment", "Cán bộ hướng dẫn tận tình")
-        phone.evaluate("document.fonts.ready")
-        screenshot(phone, "ratings-phone-rate-later")
-        phone.click("#rating-submit")
-        phone.wait_for_selector("#rating-thanks:not([hidden])")
-        screenshot(phone, "ratings-phone-thanks")
+    clerk_ctx, clerk = open_page(browser, server.url + "/counter", DESK)
+    closing.extend((phone_ctx, clerk_ctx))
+    clerk_console(clerk)  # the clerk prints the slip from the console's session
+    clerk.goto(f"{server.url}/hs/{slip.public_token}/phieu")
+    # The ticket's own page, after the visit: the form, and until when it takes a rating.
+    phone.wait_for_selector("#rating-form:not([hidden])")
+    assert phone.locator("#live-status").is_hidden()  # a visit that is over follows nothing live
+    assert phone.inner_text("#rating-until").startswith("Bạn có thể gửi đánh giá đến")
+    phone.click(".level[data-level='2']")  # "Hài lòng" on the 3-level scale
+    phone.fill("#rating-comment", "Cán bộ hướng dẫn tận tình")
+    phone.evaluate("document.fonts.ready")
+    screenshot(phone, "ratings-phone-rate-later")
+    phone.click("#rating-submit")
+    phone.wait_for_selector("#rating-thanks:not([hidden])")
+    screenshot(phone, "ratings-phone-thanks")
 
-        # The slip of the second visit's dossier: code, clerk, a QR to the rate-later page.
-        clerk.wait_for_selector("#slip svg")
-        assert CODES[1] in clerk.inner_text("#slip-code") and "Trần Thị Hoa" in clerk.inner_text("#slip")
-        clerk.evaluate("document.fonts.ready")
-        screenshot(clerk, "ratings-dossier-slip")
-        phone.goto(f"{server.url}/hs/{slip.public_token}")
-        phone.wait_for_selector("#rating-form:not([hidden])")
-        assert CODES[1] in phone.inner_text("#ticket-dossier")
-        phone.click(".level--low")
-        phone.wait_for_selector("#reasons:not([hidden])")
-        phone.check("input[name='reason'][value='Thời gian chờ lâu']")
-        screenshot(phone, "ratings-phone-slip-rate")
-        phone.click("#rating-submit")
-        phone.wait_for_selector("#rating-thanks:not([hidden])")
-        with models.connection():
-            assert [(r.ticket_id, r.source, r.level) for r in Rating.select().order_by(Rating.id)] == [
-                (first.id, "phone", 2), (second.id, "phone", 1)]
-        # A second rating of that visit, from the tablet: refused.
-        tablet = server.session(device_token=bag.tablet1_token)
-        again = tablet.post(server.url + "/api/ratings", json={"ticket": second.id, "level": 3}, timeout=10)
-        assert (again.status_code, again.json()["error"]) == (409, "already_rated")
-        assert phone.errors == [] and clerk.errors == []
-    finally:
-        phone_ctx.close()
-        clerk_ctx.close()
+    # The slip of the second visit's dossier: code, clerk, a QR to the rate-later page.
+    clerk.wait_for_selector("#slip svg")
+    assert CODES[1] in clerk.inner_text("#slip-code") and "Trần Thị Hoa" in clerk.inner_text("#slip")
+    clerk.evaluate("document.fonts.ready")
+    screenshot(clerk, "ratings-dossier-slip")
+    phone.goto(f"{server.url}/hs/{slip.public_token}")
+    phone.wait_for_selector("#rating-form:not([hidden])")
+    assert CODES[1] in phone.inner_text("#ticket-dossier")
+    phone.click(".level--low")
+    phone.wait_for_selector("#reasons:not([hidden])")
+    phone.check("input[name='reason'][value='Thời gian chờ lâu']")
+    screenshot(phone, "ratings-phone-slip-rate")
+    phone.click("#rating-submit")
+    phone.wait_for_selector("#rating-thanks:not([hidden])")
+    with models.connection():
+        assert [(r.ticket_id, r.source, r.level) for r in Rating.select().order_by(Rating.id)] == [
+            (first.id, "phone", 2), (second.id, "phone", 1)]
+    # A second rating of that visit, from the tablet: refused.
+    tablet = server.session(device_token=bag.tablet1_token)
+    again = tablet.post(server.url + "/api/ratings", json={"ticket": second.id, "level": 3}, timeout=10)
+    assert (again.status_code, again.json()["error"]) == (409, "already_rated")
+    assert phone.errors == [] and clerk.errors == []
 
 
 @pytest.mark.browser
-def test_a_scanner_firing_outside_the_box_adds_the_code_and_runs_no_shortcut(browser, live_office, live_server_factory):
+def test_a_scanner_firing_outside_the_box_adds_the_code_and_runs_no_shortcut(browser, live_office, live_server_factory,
+                                                                             closing):
     db_url, bag = live_office
     with models.connection():
         ticketing.issue_ticket(bag.office.id, bag.f1.id)
     server = live_server_factory(db_url=db_url)
     context, page = open_page(browser, server.url + "/counter", DESK)
-    try:
-        clerk_console(page)
-        page.keyboard.press("F1")
-        page.wait_for_selector("#dossiers:not([hidden])")
-        # A scanner's keys come a few milliseconds apart, faster than any hand: dispatched here in one
-        # task, so their timestamps are that close. The code holds "H" and "S": neither may act.
-        page.evaluate("""(code) => {
-          const send = (key) => document.dispatchEvent(new KeyboardEvent("keydown", {key, bubbles: true, cancelable: true}));
-          for (const key of code) send(key);
-          send("Enter");
-        }""", "000.00.15.H42-250915-0007")
-        page.wait_for_selector("#dossier-list code:text('000.00.15.H42-250915-0007')")
-        assert page.text_content("#current-label").startswith("Đã gọi")  # "S" did not start the service
-        assert page.evaluate("document.activeElement.id") != "dossier-code"  # "H" did not take the focus
-        assert page.errors == []
-    finally:
-        context.close()
+    closing.append(context)
+    clerk_console(page)
+    page.keyboard.press("F1")
+    page.wait_for_selector("#dossiers:not([hidden])")
+    # A scanner's keys come a few milliseconds apart, faster than any hand: dispatched here in one
+    # task, so their timestamps are that close. The code holds "H" and "S": neither may act.
+    page.evaluate("""(code) => {
+      const send = (key) => document.dispatchEvent(new KeyboardEvent("keydown", {key, bubbles: true, cancelable: true}));
+      for (const key of code) send(key);
+      send("Enter");
+    }""", "000.00.15.H42-250915-0007")
+    page.wait_for_selector("#dossier-list code:text('000.00.15.H42-250915-0007')")
+    assert page.text_content("#current-label").startswith("Đã gọi")  # "S" did not start the service
+    assert page.evaluate("document.activeElement.id") != "dossier-code"  # "H" did not take the focus
+    assert page.errors == []
