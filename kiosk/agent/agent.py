@@ -20,7 +20,7 @@ import time
 import requests
 import socketio
 
-from kiosk.printing.transport import PrinterError, open_printer
+from kiosk.printing.transport import PrinterError, PrinterUnconfirmed, open_printer
 
 from .journal import DONE, Journal
 
@@ -172,6 +172,11 @@ class Agent:
         self.journal.mark(job_id, "sending")
         try:
             self.printer.send(base64.b64decode(job["data"]))
+        except PrinterUnconfirmed as exc:
+            # It may be on paper: answered like a job cut off mid-print, never printed again.
+            log.warning("Lệnh in %s (%s): %s", job_id, label, exc)
+            self.journal.mark(job_id, "uncertain", str(exc))
+            return False
         except PrinterError as exc:
             log.warning("Lệnh in %s (%s) chưa in được: %s", job_id, label, exc)
             self.journal.mark(job_id, "failed", str(exc))

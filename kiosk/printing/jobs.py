@@ -22,7 +22,7 @@ from models import Office, PrinterStatus, PrintJob
 
 from .encode import build_test_page, ticket_bytes
 from .render import TicketPrint, format_local_time
-from .transport import MESSAGES, Printer, PrinterError
+from .transport import MESSAGES, Printer, PrinterError, PrinterUnconfirmed
 
 log = logging.getLogger("motcua.printing")
 
@@ -176,7 +176,8 @@ def process_pending(printer: Printer, build_data: BuildData, now: dt.datetime | 
                 printer.send(data)  # outside any transaction, bounded by the printer timeout
             except PrinterError as exc:
                 log.warning("print job %s attempt %s failed: %s", job.id, job.attempts, exc)
-                if job.attempts >= max_attempts:
+                if isinstance(exc, PrinterUnconfirmed) or job.attempts >= max_attempts:
+                    # Unconfirmed: the ticket may be on paper already; a clerk can reprint it.
                     results.append(_finish(job, "failed", now, str(exc)))
                 else:
                     next_at = now + dt.timedelta(seconds=backoff_seconds(job.attempts))

@@ -53,6 +53,11 @@ class PrinterError(Exception):
     """A print or status request failed; the message is short, Vietnamese first."""
 
 
+class PrinterUnconfirmed(PrinterError):
+    """The whole job was sent but the printer did not confirm it: it may have printed, so sending
+    it again could print the ticket twice (callers give it up instead of retrying)."""
+
+
 def _valid_status(byte: int) -> bool:
     """DLE EOT answers have bits 1 and 4 set and bits 0 and 7 clear."""
     return byte & 0x93 == 0x12
@@ -158,7 +163,9 @@ class _QueryingPrinter(Printer):
 
     Subclasses say how to open, close, write and query; the order is shared: check the paper
     before sending (a printer out of paper or silent would print a stale ticket later), write,
-    then ask again and wait for the answer, which proves the printer took the job.
+    then ask again and wait for the answer, which proves the printer took the job. No answer
+    after the bytes went out raises PrinterUnconfirmed: the ticket may well be on paper, so the
+    caller must not send it again (a loaded server printed a ticket three times that way).
     """
 
     reads_status = True
@@ -196,7 +203,7 @@ class _QueryingPrinter(Printer):
                     raise PrinterError(MESSAGES["out"])
             self._write(printer, data, deadline)
             if self.reads_status and self._query(printer, DLE_EOT_PRINTER, deadline) is None:
-                raise PrinterError(f"{MESSAGES['silent']} (sau khi gửi lệnh in)")
+                raise PrinterUnconfirmed(f"{MESSAGES['silent']} sau khi gửi lệnh in: phiếu có thể đã in, không gửi lại")
         finally:
             self._close(printer)
 

@@ -37,6 +37,7 @@ class FakePrinter:
         self.mode = "ok"
         self.jobs: list[bytes] = []  # full streams of connections that carried an image
         self.connections = 0
+        self.paused = 0  # "slow" jobs whose image had started arriving when the printer paused
         self._stop = threading.Event()
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -113,6 +114,7 @@ class FakePrinter:
                     break
                 if mode == "slow" and image_bytes and not paused:
                     paused = True
+                    self.paused += 1
                     time.sleep(SLOW_S)
                 reply, scan = self._answers(buffer, scan, mode)
                 if reply:

@@ -92,7 +92,8 @@ def test_agent_prints_every_ticket_once_through_a_cut_and_a_restart(
         # The connection is cut while the printer is taking a job: the answer cannot reach the server.
         fake_printer.mode = "slow"
         mid = issue()
-        wait_for(lambda: job_of(mid).state == "printing", 20, "the agent to take the job")
+        # Cut once the job is on its way to the printer (the agent has it; its answer is still to come).
+        wait_for(lambda: fake_printer.paused == 1, 20, "the agent to start printing the job")
         proxy.cut()
         wait_for(lambda: len(fake_printer.printed) == 4, 20, "the job in progress to finish printing")
         assert job_of(mid).state == "printing"  # printed, but the server has not heard yet

@@ -60,7 +60,7 @@ def test_each_kiosk_prints_only_its_own_tickets(live_office, live_server_factory
     printers = four_printers
     kiosks, tokens, fields = two_offices_two_kiosks(bag, printers)
     # 40 tickets a kiosk in a few seconds: far above a real kiosk's rate, which the server may cap.
-    server = live_server_factory(db_url=db_url, env={"PRINTER": "none", "PRINTER_TIMEOUT": "2",
+    server = live_server_factory(db_url=db_url, env={"PRINTER": "none", "PRINTER_TIMEOUT": "5",
                                                      "PRINTER_POLL_S": "5", "LEADER_RETRY_S": "0.2",
                                                      "KIOSK_TICKETS_PER_MINUTE": "1000"})
     issued = {d.id: [] for d in kiosks}

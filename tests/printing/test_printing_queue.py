@@ -203,3 +203,14 @@ def test_worker_loop_prints_reports_and_stops(make_ticket_row, make_print_job, b
     assert not thread.is_alive()
     assert [r.state for r in jobs] == ["done"]
     assert statuses[0].status["paper"] == "ok"
+
+
+def test_a_job_the_printer_did_not_confirm_is_not_sent_again(make_print_job, build_data, fake_printer):
+    """The whole ticket went out but the printer stopped answering: it may be on paper, so no retry."""
+    fake_printer.mode = "stall"
+    job_id = make_print_job(now=T0)
+    printer = open_printer(fake_printer.url, TIMEOUT)
+    [result] = process_pending(printer, build_data, now=T0)
+    assert result.state == "failed" and "có thể đã in" in job_row(job_id).last_error
+    assert process_pending(printer, build_data, now=later(120)) == []
+    assert fake_printer.connections == 1

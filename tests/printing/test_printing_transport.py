@@ -261,3 +261,4 @@ def test_none_printer_refuses_to_print():
     with pytest.raises(PrinterError, match="PRINTER=none"):
         printer.send(b"x")
     assert printer.status()["online"] is False
+
