@@ -25,6 +25,9 @@ board and call), and per kind of screen: messages and bytes received, snapshot r
 missed deliveries (numbers after a screen's first snapshot never received, and calls a board or
 a phone never received), unexpected disconnects; HTTP errors; every issued ticket served.
 
+``--drop-seq N`` makes the first board lose update N on the way, a real gap: the board must ask for
+exactly one snapshot, and N is its one missed delivery (tests/e2e/test_load_short.py).
+
 Bounded: at most 2000 tickets, 16 counters, 100 boards and 8 kiosks; every request times out
 after 10 s; the whole replay gives up after --deadline seconds. Loopback only.
 """
@@ -289,11 +292,14 @@ def clerk_thread(replay, session, counter_id, tablet_token, rng):
         post("/api/ratings", "rate", client=tablet, body={"ticket": ticket, "level": rng.choice([2, 3, 3])})
 
 
-def fixed_screens(world, cookies):
-    """Every screen connected all day: kiosks, boards, a tablet and a console per counter, the monitor."""
+def fixed_screens(world, cookies, drop_seq=None):
+    """Every screen connected all day: kiosks, boards, a tablet and a console per counter, the monitor.
+    With ``drop_seq`` the first board loses that update on the way."""
     screens = [{"id": f"kiosk-{n}", "kind": "kiosk", "auth": {"device_token": t}} for n, t in enumerate(world["kiosks"])]
     screens += [{"id": f"display-{n}", "kind": "display", "auth": {"device_token": t}}
                 for n, t in enumerate(world["displays"])]
+    if drop_seq is not None and world["displays"]:
+        screens[len(world["kiosks"])]["drop_seq"] = drop_seq
     screens += [{"id": f"tablet-{c}", "kind": "tablet", "auth": {"device_token": t}} for c, t in world["tablets"].items()]
     screens += [{"id": f"console-{c}", "kind": "console", "cookie": cookies[u]} for u, c in world["clerks"]]
     screens.append({"id": "monitor", "kind": "monitor", "cookie": cookies["lanhdao"]})
@@ -310,9 +316,10 @@ def per_kind(screens, call_sent):
     kinds = {}
     for s in screens:
         k = kinds.setdefault(s["kind"], {"screens": 0, "messages": 0, "bytes": 0, "snapshot_requests": 0, "gaps": 0,
-                                         "missed": 0, "missed_calls": 0, "disconnects": 0, "not_ready": 0})
+                                         "missed": 0, "missed_calls": 0, "disconnects": 0, "not_ready": 0,
+                                         "dropped": 0})
         k["screens"] += 1
-        for key in ("messages", "bytes", "snapshot_requests", "gaps", "missed"):
+        for key in ("messages", "bytes", "snapshot_requests", "gaps", "missed", "dropped"):
             k[key] += s[key]
         k["disconnects"] += len(s["disconnects"])
         k["not_ready"] += not s["ready"] and not s["left"]  # a phone may be served before it connects
@@ -345,7 +352,7 @@ def run(args) -> dict:
         sessions, cookies = {}, {}
         for username in [u for u, _ in world["clerks"]] + ["lanhdao"]:
             sessions[username], cookies[username] = login(server.url, username)
-        fixed = fixed_screens(world, cookies)
+        fixed = fixed_screens(world, cookies, args.drop_seq)
         screens.command(cmd="open", url=server.url, screens=fixed)
         ready = screens.answer("ready", timeout=60)
         replay = Replay(server.url, args.speed, args.deadline, screens, args.phone_every)
@@ -404,6 +411,7 @@ def main(argv=None):
     parser.add_argument("--morning", action="store_true", help="replay only the morning peak (07:30-10:00)")
     parser.add_argument("--short", action="store_true", help="CI form: 120 tickets, morning peak only, 500x, 12 boards")
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--drop-seq", type=int, help="the first board loses this update on the way (a real gap)")
     parser.add_argument("--deadline", type=float, default=900.0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

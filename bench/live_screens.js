@@ -17,7 +17,9 @@
  *   {"cmd": "close", "ids": [...]}                  a screen leaves (a phone whose ticket is done)
  *   {"cmd": "stop", "final_seq": N}                 wait (at most 30 s) until every open screen is
  *                                                  at N, then answer {"event": "result", ...}
- * A screen S is {id, kind, auth?, cookie?, ticket?}. Every arrival of a frame is stamped with
+ * A screen S is {id, kind, auth?, cookie?, ticket?, drop_seq?}: drop_seq, an update this screen loses
+ * on the way (taken off the wire before the client sees it), proves a real gap is noticed and
+ * costs one snapshot request. Every arrival of a frame is stamped with
  * process.hrtime (CLOCK_MONOTONIC on Linux, the clock of Python's time.monotonic) before parsing.
  */
 "use strict";
@@ -58,7 +60,10 @@ globalThis.WebSocket = class PageWebSocket extends NativeWebSocket {
     if (screen && screen.cookie) headers.cookie = screen.cookie;
     super(url, { protocols: protocols || [], headers });
     if (screen) {
-      this.addEventListener("message", (ev) => screen.frame(ev.data, now()));
+      this.addEventListener("message", (ev) => {
+        // Registered before the client's own onmessage: stopping the event here loses the frame.
+        if (screen.frame(ev.data, now()) === false) ev.stopImmediatePropagation();
+      });
       const out = this.send.bind(this);
       this.send = (data) => { screen.sent(data); out(data); };
     }
@@ -72,7 +77,8 @@ const realIo = globalThis.io;
 class Screen {
   /** One screen: its live connection and what it received. */
   constructor(spec) {
-    Object.assign(this, { id: spec.id, kind: spec.kind, cookie: spec.cookie || null, ticket: spec.ticket || null });
+    Object.assign(this, { id: spec.id, kind: spec.kind, cookie: spec.cookie || null, ticket: spec.ticket || null,
+                          dropSeq: spec.drop_seq || null, dropped: 0 });
     this.messages = 0; this.bytes = 0; this.snapshotRequestsSent = 0;
     this.firstSeq = null; this.lastSeq = null; this.seqs = new Set();
     this.calls = []; // [ticket id, arrival, seq] of every update carrying a call
@@ -94,14 +100,22 @@ class Screen {
   }
 
   frame(data, at) {
-    /** A WebSocket frame arrived: count the events; stamp a call before anything parses it. */
-    if (typeof data !== "string" || !data.startsWith("42")) return;
+    /** A WebSocket frame arrived: count the events; stamp a call before anything parses it; false
+     * drops the frame. */
+    if (typeof data !== "string" || !data.startsWith("42")) return true;
+    if (this.dropSeq !== null && data.startsWith(`42["update",{"seq":${this.dropSeq},`)) {
+      this.dropped += 1;
+      return false;
+    }
     this.messages += 1;
     this.bytes += Buffer.byteLength(data);
+    const numbered = /^42\["update",\{"seq":(\d+),/.exec(data);
+    if (numbered) this.seqs.add(Number(numbered[1])); // delivered, whether or not a snapshot holds it
     if (data.startsWith('42["update"') && data.includes('"call":')) {
       const body = JSON.parse(data.slice(2))[1];
       if (body.call) this.calls.push([body.call.ticket.id, at, body.seq]);
     }
+    return true;
   }
 
   sent(data) {
@@ -113,7 +127,6 @@ class Screen {
 
   update(message) {
     /** A numbered change, in order, as the page's handler gets it. */
-    this.seqs.add(message.seq);
     this.lastSeq = message.seq;
     if (this.ticket !== null) {
       for (const t of message.tickets || []) {
@@ -130,7 +143,7 @@ class Screen {
   }
 
   result(finalSeq) {
-    /** Figures of this screen; missed = numbers after its first snapshot never received as updates. */
+    /** Figures of this screen; missed = numbers after its first snapshot that never came. */
     const last = this.closed || this.ticketOver ? (this.live.lastSeq() || this.firstSeq) : finalSeq;
     let missed = 0;
     if (this.firstSeq !== null) {
@@ -142,7 +155,7 @@ class Screen {
       messages: this.messages, bytes: this.bytes,
       snapshot_requests: this.snapshotRequestsSent, snapshots: st.snapshots, gaps: st.gaps, stale: st.stale,
       updates: st.updates, missed, first_seq: this.firstSeq, last_seq: this.live.lastSeq(),
-      calls: this.calls, disconnects: this.disconnects,
+      calls: this.calls, disconnects: this.disconnects, dropped: this.dropped,
     };
   }
 }

@@ -19,14 +19,19 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 KINDS = {"kiosk": 2, "display": 12, "tablet": 8, "console": 8, "monitor": 1, "phone": 60}
 
 
-def test_short_busy_day_has_no_errors_and_serves_everyone():
-    """Every ticket is served; every screen of every kind gets every change once, asks for no
-    snapshot and stays connected; every board sees every call."""
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_day.py"), "--short", "--json"],
+def replay(*args):
+    """bench_day.py with ``args``: its JSON figures (the last line) and the process."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_day.py"), *args, "--json"],
                           cwd=ROOT, capture_output=True, text=True, timeout=240)
     lines = proc.stdout.strip().splitlines()
     assert lines, proc.stderr[-3000:]
-    result = json.loads(lines[-1])
+    return json.loads(lines[-1]), proc
+
+
+def test_short_busy_day_has_no_errors_and_serves_everyone():
+    """Every ticket is served; every screen of every kind gets every change once, asks for no
+    snapshot and stays connected; every board sees every call."""
+    result, proc = replay("--short")
     assert result["errors"] == 0, result["error_samples"]
     assert (result["issued"], result["served"], result["calls"]) == (120, 120, 120) and result["all_served"]
     kinds = result["per_kind"]
@@ -38,3 +43,14 @@ def test_short_busy_day_has_no_errors_and_serves_everyone():
         assert kinds[kind]["messages"] == KINDS[kind] * (result["changes"] + 1), (kind, kinds[kind])
     assert result["screen_deliveries"] == 12 * result["calls"]
     assert proc.returncode == 0, proc.stdout[-2000:]
+
+
+def test_a_board_that_loses_one_update_asks_for_one_snapshot():
+    """The replay's zeros mean something: a board that loses update 25 on the way notices the gap,
+    asks for exactly one snapshot and catches up; no other screen asks for anything."""
+    result, _ = replay("--tickets", "20", "--counters", "2", "--displays", "2", "--kiosks", "1", "--morning",
+                       "--speed", "500", "--deadline", "120", "--drop-seq", "25")
+    assert result["errors"] == 0 and result["all_served"], result["error_samples"]
+    board = result["per_kind"]["display"]
+    assert (board["dropped"], board["gaps"], board["snapshot_requests"], board["missed"]) == (1, 1, 1, 1)
+    assert result["snapshot_requests"] == 1 and result["changes"] > 25
