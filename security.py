@@ -10,8 +10,10 @@ may touch, and the limits that keep one caller from hurting the office (docs/SEC
 - Devices: hashed tokens (header or pairing cookie); a kiosk's issue rate is limited.
 - What a person may do: ``require`` (roles, device kinds: rules.access), ``check_counter_access``
   and ``check_ticket_access`` (a clerk: their counters and the fields those serve).
-- Sockets: ``socket_identity`` / ``socket_still_valid`` for the handlers, ``origin_allowed`` for
-  the handshake; ending an identity disconnects its sockets in every process (realtime.identity).
+- Sockets: ``socket_identity`` / ``socket_still_valid`` for the handlers, ``origin_checker`` for
+  the handshake. Ending an identity sends ``identity_ended``, a kiosk over its limit
+  ``device_over_limit``: realtime listens (it imports this module, never the reverse) and
+  disconnects the identity's sockets in every process, or alerts the monitor.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import hmac
 import secrets
 from urllib.parse import urlsplit
 
+from blinker import Namespace
 from flask import after_this_request, current_app, g, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
 from peewee import JOIN, Case
@@ -52,6 +55,11 @@ FORGET_FAILURES_S = 3600  # an hour without a failure forgets the failures
 ISSUE_WINDOW_S = 60
 ALERT_EVERY_S = 600  # a device still over its limit is reported again after this long
 TOUCH_EVERY_S = 60  # last-seen times are written at most this often (no write per request)
+
+_signals = Namespace()
+# Sent after the change is stored; realtime connects to them (this module does not import realtime).
+identity_ended = _signals.signal("identity-ended")  # sender: "session" | "user" | "device"; ident=id
+device_over_limit = _signals.signal("device-over-limit")  # sender: the Device; limit=tickets a minute
 
 
 # --------------------------------------------------------------------------- tokens and hashes
@@ -205,9 +213,7 @@ def _end(condition, why: str) -> list[int]:
 
 def _disconnect(kind: str, ident) -> None:
     """Close one identity's open sockets in every process (after the change is committed)."""
-    from realtime import identity
-
-    identity.disconnect(kind, ident)
+    identity_ended.send(kind, ident=ident)
 
 
 def logout() -> None:
@@ -433,12 +439,7 @@ def check_issue_rate(device: Device) -> None:
                         & (Throttle.alerted_at.is_null() | (Throttle.alerted_at < now - dt.timedelta(seconds=ALERT_EVERY_S))))
                  .execute())
     if alert_due:
-        import realtime
-
-        realtime.alert(device.office_id, "device_rate_limit",
-                       f"Thiết bị “{device.name}” cấp số quá nhanh ({limit} số/phút): đã tạm chặn. "
-                       "Nếu không có ai đang lấy số, hãy thu hồi thiết bị này.", level="error",
-                       device={"id": device.id, "name": device.name, "kind": device.kind})
+        device_over_limit.send(device, limit=limit)
     wait = max(1, int(ISSUE_WINDOW_S - (now - started).total_seconds() + 0.999))
     raise DomainError(f"Máy lấy số đang cấp số quá nhanh. Xin chờ {wait} giây rồi thử lại.",
                       code="too_many_tickets", status=429, retry_after_s=wait)

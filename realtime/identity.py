@@ -3,8 +3,9 @@ identity's sockets can all be closed at once, in every server process.
 
 Rooms: ``who:session:<id>`` and ``who:user:<id>`` (a person's socket), ``who:device:<id>`` (a
 screen's, and its print agent's on ``/agent``), ``who:ticket:<id>`` (a citizen's phone). Logout,
-"log out everywhere", a new password, a deactivated account and a revoked device call
-``disconnect`` (security.py does, after the change is committed).
+"log out everywhere", a new password, a deactivated account and a revoked device end in
+``disconnect`` (security.py sends ``identity_ended`` after the change is committed; this module
+listens, and a kiosk over its issue limit, ``device_over_limit``, becomes an alert on the monitor).
 
 Across processes this rides on the Socket.IO message queue's own ``close_room`` message: every
 process receives it, and ``install`` makes each one disconnect its local members of a ``who:``
@@ -16,7 +17,10 @@ from __future__ import annotations
 from flask_socketio import join_room
 from socketio import PubSubManager
 
-from .setup import socketio
+import security
+
+from .publish import alert
+from .setup import after_init, socketio
 
 PREFIX = "who:"
 NAMESPACES = ("/", "/agent")
@@ -56,6 +60,21 @@ def disconnect(kind: str, ident) -> None:
             server.manager.close_room(room, namespace)
 
 
+@security.identity_ended.connect
+def _identity_ended(kind: str, ident) -> None:
+    """security.py ended a session, a person's access or a device: close its sockets."""
+    disconnect(kind, ident)
+
+
+@security.device_over_limit.connect
+def _device_over_limit(device, limit: int) -> None:
+    """A kiosk went over its issue limit (once per ALERT_EVERY_S): tell the office's monitor."""
+    alert(device.office_id, "device_rate_limit",
+          f"Thiết bị “{device.name}” cấp số quá nhanh ({limit} số/phút): đã tạm chặn. "
+          "Nếu không có ai đang lấy số, hãy thu hồi thiết bị này.", level="error",
+          device={"id": device.id, "name": device.name, "kind": device.kind})
+
+
 def install(server) -> None:
     """Make this process's queue listener disconnect the members of a closed ``who:`` room."""
     manager = server.manager
@@ -72,3 +91,6 @@ def install(server) -> None:
 
     manager._handle_close_room = handle_close_room
     manager._who_rooms_installed = True
+
+
+after_init.append(install)  # every init_app: closing a who: room disconnects its sockets everywhere

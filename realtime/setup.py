@@ -7,6 +7,8 @@ from flask_socketio import SocketIO
 from security import origin_checker
 
 socketio = SocketIO()
+# Called with each new Socket.IO server once bound (realtime.identity adds its queue listener hook).
+after_init: list = []
 
 
 def init_app(app) -> None:
@@ -23,9 +25,8 @@ def init_app(app) -> None:
         ping_timeout=10,
         max_http_buffer_size=64 * 1024,
     )
-    from . import identity
-
-    identity.install(socketio.server)  # closing a who: room disconnects its sockets in every process
+    for hook in after_init:
+        hook(socketio.server)
     app.wsgi_app = _uncompressed_websockets(app.wsgi_app)
 
 

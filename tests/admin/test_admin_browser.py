@@ -188,7 +188,7 @@ def test_leader_sees_settings_read_only(browser, server):
     assert page.locator('input[name="name"]').is_disabled()
     assert page.get_by_role("button", name="Lưu thay đổi").count() == 0
     screenshot(page, "admin-settings-leader")
-    page.get_by_role("button", name="Đăng xuất").click()
+    page.get_by_role("button", name="Đăng xuất", exact=True).click()
     page.wait_for_url(live.url + "/admin/login")
     page.goto(live.url + "/admin/users")
     assert "/admin/login?next=/admin/users" in page.url
