@@ -80,19 +80,21 @@ class Client:
         self.headers = {"Content-Type": "application/json", **(headers or {})}
 
     def post(self, path, body=None):
-        """POST JSON; (status, parsed body, Set-Cookie header)."""
+        """POST JSON; (status, parsed body, Set-Cookie headers)."""
         self.conn.request("POST", path, body=json.dumps(body or {}), headers=self.headers)
         response = self.conn.getresponse()
         data = response.read()
-        return response.status, (json.loads(data) if data else None), response.getheader("Set-Cookie")
+        return response.status, (json.loads(data) if data else None), response.msg.get_all("Set-Cookie") or []
 
     @classmethod
     def clerk(cls, port, username):
         """A connection logged in as a clerk (session cookie + CSRF header)."""
         client = cls(port)
-        status, body, cookie = client.post("/api/session", {"username": username, "password": PASSWORD})
+        status, body, cookies = client.post("/api/session", {"username": username, "password": PASSWORD})
         assert status == 200, body
-        client.headers.update({"Cookie": cookie.split(";", 1)[0], "X-CSRF-Token": body["csrf_token"]})
+        # Every cookie the login sets (the session is no longer the first: security.py adds one).
+        cookie = "; ".join(c.split(";", 1)[0] for c in cookies)
+        client.headers.update({"Cookie": cookie, "X-CSRF-Token": body["csrf_token"]})
         return client
 
 
