@@ -7,6 +7,7 @@ import csv
 import http.server
 import io
 import json
+import socket
 import threading
 import time
 
@@ -67,9 +68,28 @@ class Receiver:
             def log_message(self, *args):
                 """Quiet."""
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/danh-gia"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.handler = Handler
+        # A plain accept loop with a short timeout (as tests/printing's fake printer): it also stops
+        # cleanly when eventlet has patched the process (tests/printing/test_printing_eventlet.py).
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/api/danh-gia"
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        """Answer one connection at a time until closed."""
+        while not self.stopped.is_set():
+            try:
+                conn, address = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(10)
+                self.handler(conn, address, self)
 
     def handle(self, headers, body) -> int:
         """The status for one delivery."""
@@ -89,8 +109,9 @@ class Receiver:
 
     def close(self):
         """Stop listening."""
-        self.server.shutdown()
-        self.server.server_close()
+        self.stopped.set()
+        self.thread.join(5)
+        self.sock.close()
 
 
 @pytest.fixture
