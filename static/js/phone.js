@@ -14,7 +14,8 @@
   const token = config.token;
   // A dossier slip's page (dossiers room) reads its visit's status from its own address.
   const statusUrl = config.status_url || "/api/tickets/status/" + encodeURIComponent(token);
-  const OPEN = ["waiting", "called", "serving"];
+  // A visit in one of these states is over for good (a no-show may still be reactivated).
+  const OVER = ["done", "cancelled"];
   const clockOffset = (config.now_ms || Date.now()) - Date.now();
 
   const STATE_LABELS = {
@@ -137,7 +138,7 @@
     $("called-name").textContent = s.counter_name && s.counter_name !== "Quầy " + s.counter_number ? s.counter_name : "";
     $("serving-counter").textContent = s.counter_number || "";
     $("alerts-enable").hidden = s.state !== "waiting"; // once called, it is too late to ask
-    if (OPEN.indexOf(s.state) < 0) stopLive(); // a visit that is over has nothing live to follow
+    if (OVER.indexOf(s.state) >= 0) stopLive(); // a visit that is over has nothing live to follow
     renderRating();
 
     const call = s.state === "called" ? s.counter_number + "/" + s.ticket.recall_count : null;
@@ -207,7 +208,7 @@
     if (live) live.socket.disconnect();
     $("live-status").hidden = true;
   }
-  if (config.live !== false && OPEN.indexOf(status.state) >= 0) live = Motcua.live({
+  if (config.live !== false && OVER.indexOf(status.state) < 0) live = Motcua.live({
     auth: { ticket: token },
     // A hall of phones reconnecting after a restart should not all come back in the same second.
     reconnectionDelay: 1000,
