@@ -34,6 +34,8 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
 
+from peewee import fn
+
 import background
 import models
 from models import Office, OutboxItem, RatingSettings, utcnow
@@ -178,8 +180,6 @@ def push_loop(app, stop=None) -> None:
 
 def status(office_id: int) -> dict:
     """The push's state for the admin page: counts by state, oldest waiting, last success and error."""
-    from peewee import fn
-
     counts = dict(OutboxItem.select(OutboxItem.push_state, fn.COUNT(OutboxItem.id))
                   .where(OutboxItem.office == office_id).group_by(OutboxItem.push_state).tuples())
     waiting = (OutboxItem.select().where((OutboxItem.office == office_id) & (OutboxItem.push_state != "sent"))
