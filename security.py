@@ -188,8 +188,17 @@ def load_identity() -> None:
                 session.pop(name, None)
 
 
+SESSION_ROWS_KEPT_DAYS = 90  # ended sessions stay this long for the record, then go
+
+
 def _start_session(user: User) -> None:
-    """Open a session row for ``user`` and put its key in a fresh cookie."""
+    """Open a session row for ``user`` and put its key in a fresh cookie (ending this browser's
+    previous session, whose key the new cookie replaces)."""
+    previous = g.get("staff_session")
+    if previous is not None:
+        _end(StaffSession.id == previous.id, "logout")
+    StaffSession.delete().where(
+        StaffSession.ended_at < utcnow() - dt.timedelta(days=SESSION_ROWS_KEPT_DAYS)).execute()
     key = secrets.token_urlsafe(32)
     row = StaffSession.create(user=user.id, key_hash=hash_token(key), password_fp=_fingerprint(user),
                               source=client_address())

@@ -134,3 +134,18 @@ def test_the_cookie_holds_no_identity_but_a_key(app, office):
     assert row.key_hash == security.hash_token(cookie["sk"]) and cookie["sk"] not in str(row.__data__)
     StaffSession.update(key_hash="0" * 64).execute()
     assert client.get("/api/session").status_code == 401
+
+
+def test_logging_in_again_ends_the_browsers_previous_session_and_old_rows_go(app, office):
+    """A second login in the same browser ends the first session (its key is gone from the cookie);
+    rows ended more than SESSION_ROWS_KEPT_DAYS ago are deleted at a login."""
+    client, csrf = _login(app)
+    first = StaffSession.get()
+    old = StaffSession.create(user=office.clerk2.id, key_hash="1" * 64, password_fp="x",
+                              ended_at=models.utcnow() - dt.timedelta(days=security.SESSION_ROWS_KEPT_DAYS + 1))
+    again = client.post("/api/session", json={"username": "canbo1", "password": PASSWORD},
+                        headers={"X-CSRF-Token": csrf})
+    assert again.status_code == 200
+    assert StaffSession.get_by_id(first.id).ended_why == "logout"
+    assert StaffSession.get_or_none(StaffSession.key_hash == old.key_hash) is None  # (SQLite reuses its id)
+    assert client.get("/api/session").status_code == 200
