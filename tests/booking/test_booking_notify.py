@@ -8,6 +8,7 @@ import hmac
 import http.server
 import json
 import logging
+import socket
 import threading
 import time
 
@@ -58,16 +59,43 @@ class Receiver:
             def log_message(self, *args):
                 """Quiet."""
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.handler = Handler
+        # A plain accept loop with a short timeout and a thread per connection, not socketserver's
+        # serve_forever: its shutdown() never returns once another test has let eventlet patch the
+        # process (tests/printing/test_printing_eventlet.py).
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/hook"
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
+    def _serve(self):
+        """Accept connections until stopped; each is answered in a thread of its own."""
+        while not self.stopped.is_set():
+            try:
+                conn, address = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.settimeout(10)
+            threading.Thread(target=self._answer, args=(conn, address), daemon=True).start()
+
+    def _answer(self, conn, address):
+        """One connection's requests."""
+        with conn:
+            try:
+                self.handler(conn, address, self)
+            except OSError:
+                pass  # the sender gave up and closed (the slow case)
+
     def stop(self):
-        """Shut the server down."""
+        """Stop accepting and let stalled answers go."""
         self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self.stopped.set()
+        self.thread.join(timeout=5)
+        self.sock.close()
 
 
 @pytest.fixture
