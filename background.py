@@ -1,4 +1,6 @@
-"""Background room: work that runs beside requests (day rollover, printing, printer health).
+"""Background room: work that runs beside requests (the day rollover here; the rooms register theirs:
+kiosk.print_worker prints and watches printers, notify.worker sends messages, outbox.push hands
+ratings over).
 
 ``start(app)`` (called by ``python server.py``) runs ``lead`` in every process: only the process
 holding the background lock (leader.py) runs the tasks, so each runs exactly once across processes.
@@ -83,83 +85,3 @@ def lead(app, stop=None, tasks=None, lock=None) -> None:
 def start(app) -> None:
     """Start background work in this process: it runs the tasks only while it is the leader."""
     socketio.start_background_task(lead, app)
-
-
-# --------------------------------------------------------------------------- printing
-
-# How often the print supervisor reads which kiosks have server-reached printers (admin edits
-# take effect within this), fails jobs too late to print and notices silent print agents.
-PRINTERS_RELOAD_S = 2.0
-
-
-def public_base_url(app) -> str:
-    """Base of QR codes and pairing links: the setting or the first-run setup's choice, else this machine's
-    LAN address; never a request's Host header (the first kiosk request used to set it: issue 13 row 9)."""
-    import firstrun
-
-    return firstrun.setup_base_url(app)
-
-
-def open_configured_printer(app):
-    """The printer named by the PRINTER setting (``server.py print-test``)."""
-    from kiosk import printing
-
-    return printing.open_printer(app.config["PRINTER"], app.config["PRINTER_TIMEOUT"],
-                                 profile=app.config.get("PRINTER_PROFILE") or None,
-                                 paper_mm=app.config["PAPER_WIDTH_MM"])
-
-
-def kiosk_print_loop(app, device_id: int, office_id: int, printer_cfg, first: bool, stop) -> None:
-    """Print one kiosk's jobs on its server-reached printer and watch its health until ``stop``."""
-    from kiosk import printers, printing
-
-    printer = printers.open_for(device_id, printer_cfg, app.config)
-
-    def build(job):
-        with app.app_context():
-            return printers.ticket_data(models.Ticket.get_by_id(job.ticket_id), public_base_url(app))
-
-    def on_status(oid, poll):
-        with app.app_context(), models.connection():
-            printers.announce(oid, device_id, printer.name, poll)
-
-    # The PRINTER kiosk of a one-box install also takes the office's jobs bound to no kiosk.
-    printing.run_worker(stop, printer, build, office_id=office_id, kiosk_id=device_id, orphans=first,
-                        max_age_s=app.config["PRINT_MAX_AGE_S"], on_status=on_status,
-                        status_interval=app.config["PRINTER_POLL_S"])
-
-
-@task
-def print_worker(app, stop=None) -> None:
-    """Keep one print loop per kiosk whose printer the server reaches; sweep late jobs and silent agents.
-
-    Each kiosk's jobs print only on that kiosk's printer (issue 14); a kiosk whose printer changes
-    in the admin gets a new loop within PRINTERS_RELOAD_S.
-    """
-    from kiosk import printers
-
-    stop = stop or threading.Event()
-    running: dict[int, tuple] = {}
-    while not stop.is_set():
-        wanted = {}
-        try:
-            with app.app_context(), models.connection():
-                first = printers.first_kiosk_id()
-                for device, printer in printers.kiosk_printers(app.config).values():
-                    if printer.kind == "network":
-                        wanted[device.id] = (device.office_id, printer, device.id == first)
-                printers.sweep(app.config)
-        except Exception:  # keep the loop alive; the error is logged
-            log.exception("print supervisor pass failed")
-            wanted = {key: spec for key, (spec, _) in running.items()}
-        for device_id in list(running):
-            if running[device_id][0] != wanted.get(device_id):
-                running.pop(device_id)[1].set()
-        for device_id, spec in wanted.items():
-            if device_id not in running:
-                kiosk_stop = threading.Event()
-                running[device_id] = (spec, kiosk_stop)
-                socketio.start_background_task(kiosk_print_loop, app, device_id, *spec, kiosk_stop)
-        stop.wait(PRINTERS_RELOAD_S)
-    for _, kiosk_stop in running.values():
-        kiosk_stop.set()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pathlib
-import socket
 
+import baseurl
 import security
 from models import (
     DEFAULT_DAILY_CAP,
@@ -139,22 +139,13 @@ def _device(office, kind, name, counter=None) -> str:
     return token
 
 
-def lan_addresses() -> list[str]:
-    """This machine's IPv4 addresses other than loopback (what screens on the LAN use)."""
-    try:
-        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
-    except OSError:
-        return []
-    return sorted({info[4][0] for info in infos if not info[4][0].startswith("127.")})
-
-
 def screen_urls(config, instance_dir: pathlib.Path) -> str:
     """Text telling where every screen is and how to log in."""
     host = config["HOST"] if config["HOST"] not in ("0.0.0.0", "::") else "127.0.0.1"
     base = f"http://{host}:{config['PORT']}"
     lines = [f"motcua đang chạy tại / serving at {base}"]
     if config["HOST"] in ("0.0.0.0", "::"):
-        for address in lan_addresses():
+        for address in baseurl.lan_addresses():
             lines.append(f"  trên mạng nội bộ / on the LAN: http://{address}:{config['PORT']}")
     path = instance_dir / "demo-links.txt"
     if path.exists():

@@ -39,7 +39,6 @@ SCHEMA_VERSION = 7  # each step above 1 is in migrations.py
 
 TICKET_STATES = ("waiting", "called", "serving", "done", "no_show", "cancelled")
 OPEN_STATES = ("waiting", "called", "serving")
-ROLES = ("admin", "leader", "clerk", "province")
 DEVICE_KINDS = ("kiosk", "display", "tablet")
 COUNTER_STATES = ("open", "paused", "closed")
 
@@ -737,23 +736,6 @@ def connection():
     finally:
         if opened and not db.is_closed():
             db.close()
-
-
-_SQL_CACHE: dict = {}
-
-
-def prepared_sql(key, build) -> str:
-    """SQL text of the query ``build()`` makes, built once per database kind.
-
-    Kept only for the two reads security.py makes on every request (device by token, counter
-    assignment) until they move to named statements; new hot SQL goes to statements.py, where
-    parameters are bound by name instead of by position after stand-in values.
-    """
-    cache_key = (key, type(db.obj))
-    sql = _SQL_CACHE.get(cache_key)
-    if sql is None:
-        sql = _SQL_CACHE[cache_key] = build().sql()[0]
-    return sql
 
 
 def bump_event_seq(office_id: int, count: int = 1) -> int:

@@ -32,6 +32,7 @@ from peewee import JOIN, Case
 from werkzeug.security import check_password_hash, generate_password_hash
 
 import models
+import statements
 from errors import DomainError, Forbidden, Unauthorized
 from models import Counter, CounterField, Device, StaffSession, Throttle, Ticket, User, UserCounter, utcnow
 from rules import access
@@ -103,11 +104,7 @@ def device_from_token(token: str | None) -> Device | None:
     """The active device with this token, if any."""
     if not token:
         return None
-    sql = models.prepared_sql(
-        (Device, "by_token"),
-        lambda: Device.select().where((Device.token_hash == "") & (Device.revoked_at.is_null())).limit(1),
-    )
-    return next(iter(Device.raw(sql, hash_token(token), 1)), None)
+    return statements.one("device_by_token", token_hash=hash_token(token))
 
 
 def _touch(device: Device) -> None:
@@ -477,11 +474,7 @@ def can_use_counter(user: User | None, counter: Counter) -> bool:
         return False
     if access.may(user, access.ANY_COUNTER):
         return True
-    sql = models.prepared_sql(
-        "user_counter_exists",
-        lambda: UserCounter.select(UserCounter.id).where((UserCounter.user == 0) & (UserCounter.counter == 0)).limit(1),
-    )
-    return models.db.execute_sql(sql, (user.id, counter.id, 1)).fetchone() is not None
+    return statements.scalar("user_counter_exists", user_id=user.id, counter_id=counter.id) is not None
 
 
 def check_counter_access(counter: Counter) -> None:

@@ -39,6 +39,7 @@ from flask import Flask, g, jsonify, make_response, render_template, request  # 
 from werkzeug.exceptions import HTTPException  # noqa: E402
 from werkzeug.routing import IntegerConverter  # noqa: E402
 
+import baseurl  # noqa: E402
 import dbcheck  # noqa: E402
 import errors  # noqa: E402
 import migrations  # noqa: E402
@@ -60,26 +61,8 @@ def _secret_key(instance_dir: pathlib.Path) -> str:
         return path.read_text().strip()
     instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    write_private(path, key)
+    baseurl.write_private(path, key)
     return key
-
-
-def write_private(path: pathlib.Path, text: str) -> None:
-    """Write a file readable by this user only, created so (never world-readable, even for a moment)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-
-
-PUBLIC_BASE_URL_FILE = "public_base_url"
-
-
-def saved_public_base_url(instance_dir: pathlib.Path) -> str:
-    """The public base URL chosen in the first-run setup (INSTANCE_DIR/public_base_url), or ""."""
-    try:
-        return (pathlib.Path(instance_dir) / PUBLIC_BASE_URL_FILE).read_text().strip()
-    except OSError:
-        return ""
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -174,7 +157,7 @@ def create_app(config=None) -> Flask:
     # A PUBLIC_BASE_URL setting is fixed; without one, the first-run setup's choice is used.
     app.config["PUBLIC_BASE_URL_FIXED"] = bool(app.config.get("PUBLIC_BASE_URL"))
     if not app.config.get("PUBLIC_BASE_URL"):
-        app.config["PUBLIC_BASE_URL"] = saved_public_base_url(instance_dir)
+        app.config["PUBLIC_BASE_URL"] = baseurl.saved(instance_dir)
     app.json.ensure_ascii = False
     # Ids beyond a 32-bit integer cannot exist; refusing them in routing keeps them away from
     # the database driver (SQLite raises OverflowError on 64-bit overflow).
@@ -362,13 +345,11 @@ def _init_cli(app: Flask) -> None:
         """Print a test page on the PRINTER setting now and show the printer's status."""
         import datetime as dt
 
-        from kiosk import printing
-
-        import background
+        from kiosk import print_worker, printing
 
         if app.config["PRINTER"] == "none":
             raise click.ClickException("PRINTER=none: set PRINTER, e.g. network://192.168.1.50:9100")
-        printer = background.open_configured_printer(app)
+        printer = print_worker.open_configured_printer(app)
         status = printer.status()
         click.echo(f"Printer {app.config['PRINTER']}: {status}")
         try:
@@ -428,7 +409,7 @@ def startup_text(app: Flask) -> str:
     lines = [demo_module.screen_urls(app.config, pathlib.Path(app.config["INSTANCE_DIR"]))]
     code = firstrun.startup_code(app)
     if code:
-        base = firstrun.setup_base_url(app)
+        base = baseurl.public_base_url(app)
         lines.append(f"Thiết lập lần đầu / first-run setup: mở {base}/setup và nhập mã {code}")
         lines.append(f"  (mã dùng một lần, chỉ in ở đây / one-time code, printed only here and in "
                      f"{pathlib.Path(app.config['INSTANCE_DIR']) / firstrun.CODE_FILE})")

@@ -15,7 +15,7 @@ Everything that differs between SQLite and PostgreSQL lives here and nowhere els
 
 Only measurably hot statements live here (issue, call-next pick and take, transitions, the
 active ticket, people ahead, waiting counts, open counters per field, rows by id, the event
-sequence); everything else is plain peewee. This module imports no project module: models.py
+sequence, the device and counter-assignment reads every request makes); everything else is plain peewee. This module imports no project module: models.py
 hands it the database and the model classes with :func:`use`, so models can re-export
 ``fetch_by_id``, ``write_transaction`` and ``is_sqlite`` from here without an import cycle.
 
@@ -231,6 +231,19 @@ for _table in ("office", "field", "counter", "ticket", "user", "priority_categor
     define(f"{_table}_by_id", f'SELECT * FROM "{_table}" WHERE "id" = :id', returns=_table)
 
 define("counter_field_ids", 'SELECT "field_id" FROM "counter_field" WHERE "counter_id" = :counter_id ORDER BY "id"')
+
+# --------------------------------------------------------------------------- every request (security.py)
+
+define(
+    "device_by_token",
+    'SELECT * FROM "device" WHERE "token_hash" = :token_hash AND "revoked_at" IS NULL LIMIT 1',
+    returns="device",
+)
+
+define(
+    "user_counter_exists",
+    'SELECT "id" FROM "user_counter" WHERE "user_id" = :user_id AND "counter_id" = :counter_id LIMIT 1',
+)
 
 define(
     "bump_event_seq",

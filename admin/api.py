@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, request
 
 import realtime
+import baseurl
 import security
 from api.openapi import register
 from api.validation import json_body
@@ -26,10 +27,8 @@ def _after_change() -> None:
 
 
 def pair_url(token: str) -> str:
-    """The absolute pairing link a device opens once (base: background.public_base_url, never the Host header)."""
-    import background
-
-    return f"{background.public_base_url(current_app)}/pair/{token}"
+    """The absolute pairing link a device opens once (base: baseurl.public_base_url, never the Host header)."""
+    return f"{baseurl.public_base_url(current_app)}/pair/{token}"
 
 
 def _upload(name: str) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, make_response, redirect, request
 
+import baseurl
 import errors
 import realtime
 import security
@@ -31,9 +32,7 @@ def _office_id() -> int:
 
 def status_url(ticket: Ticket) -> str:
     """The citizen's phone page for a ticket (the QR code's content): never from the request's Host header."""
-    import background
-
-    return f"{background.public_base_url(current_app)}/t/{ticket.public_token}"
+    return f"{baseurl.public_base_url(current_app)}/t/{ticket.public_token}"
 
 
 PUBLIC_STATUS_KEYS = ("id", "number", "field_id", "field_name", "state", "issued_at", "called_at", "finished_at",

@@ -8,6 +8,7 @@ import secrets
 from flask import after_this_request, current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
+import baseurl
 import errors
 from models import Appointment, Field, Office, Ticket
 from rules import booking as rules
@@ -20,9 +21,7 @@ PASS_MAX_AGE_S = 900  # a join page opened from a valid code may take a number f
 
 def base_url() -> str:
     """The base of links and QR codes (the setting or the first-run choice, never a request's Host)."""
-    import background
-
-    return background.public_base_url(current_app).rstrip("/")
+    return baseurl.public_base_url(current_app).rstrip("/")
 
 
 def phone_id(create: bool = False) -> str | None:

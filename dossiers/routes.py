@@ -8,6 +8,7 @@ import datetime as dt
 
 from flask import current_app, g, jsonify, render_template, request
 
+import baseurl
 import errors
 import qr
 import realtime
@@ -134,9 +135,7 @@ def _until(office, ticket) -> dt.datetime | None:
 
 def slip_url(dossier) -> str:
     """The address a slip's QR holds: never from the request's Host header."""
-    import background
-
-    return f"{background.public_base_url(current_app)}/hs/{dossier.public_token}"
+    return f"{baseurl.public_base_url(current_app)}/hs/{dossier.public_token}"
 
 
 @bp.get("/hs/<token>/phieu")

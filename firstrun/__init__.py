@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("firstrun", __name__, template_folder="templates")
 
-from .routes import CODE_FILE, setup_base_url, startup_code  # noqa: E402,F401
+from .routes import CODE_FILE, startup_code  # noqa: E402,F401

@@ -16,6 +16,7 @@ import secrets
 
 from flask import current_app, jsonify, redirect, render_template
 
+import baseurl
 import demo
 import errors
 import models
@@ -47,11 +48,9 @@ def _code_path(app) -> pathlib.Path:
 
 def _new_code(app) -> str:
     """Make and keep a fresh one-time code: 9 digits in three groups, easy to read off a screen."""
-    import server
-
     digits = f"{secrets.randbelow(10**9):09d}"
     code = f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
-    server.write_private(_code_path(app), code + "\n")
+    baseurl.write_private(_code_path(app), code + "\n")
     return code
 
 
@@ -72,17 +71,6 @@ def startup_code(app) -> str | None:
     except OSError:
         code = ""
     return code or _new_code(app)
-
-
-def setup_base_url(app) -> str:
-    """The address screens and phones on the LAN use: the setting, else this machine's LAN address."""
-    if app.config.get("PUBLIC_BASE_URL"):
-        return app.config["PUBLIC_BASE_URL"].rstrip("/")
-    host = app.config["HOST"]
-    if host in ("0.0.0.0", "::", ""):
-        addresses = demo.lan_addresses()
-        host = addresses[0] if addresses else "127.0.0.1"
-    return f"http://{host}:{app.config['PORT']}"
 
 
 def _check_code(sent: str) -> None:
@@ -113,7 +101,7 @@ def page():
     catalogue = [{"code": code, "name": name, "name_en": name_en, "procedures": [p[0] for p in procedures],
                   "checked": code in COMMON_FIELDS}
                  for code, name, name_en, procedures in demo.FIELDS]
-    return render_template("firstrun/setup.html", catalogue=catalogue, base_url=setup_base_url(current_app),
+    return render_template("firstrun/setup.html", catalogue=catalogue, base_url=baseurl.public_base_url(current_app),
                            weekdays=[(day, calendar.weekday_name(day)) for day in range(1, 8)])
 
 
@@ -181,12 +169,7 @@ def create_office():
 
 def _finish(base_url: str) -> None:
     """Keep the public base URL (unless the setting fixes it) and retire the one-time code."""
-    import server
-
-    instance = pathlib.Path(current_app.config["INSTANCE_DIR"])
-    server.write_private(instance / server.PUBLIC_BASE_URL_FILE, base_url + "\n")
-    if not current_app.config.get("PUBLIC_BASE_URL_FIXED"):
-        current_app.config["PUBLIC_BASE_URL"] = base_url
+    baseurl.keep(current_app, base_url)
     _code_path(current_app).unlink(missing_ok=True)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, session
 from flask_socketio import join_room
 
-import background
+import baseurl
 import errors
 import models
 from api import openapi
@@ -44,7 +44,7 @@ openapi.register(
 
 def _base_url() -> str:
     """What the tickets' QR codes point to."""
-    return background.public_base_url(current_app)
+    return baseurl.public_base_url(current_app)
 
 
 # --------------------------------------------------------------------------- HTTP

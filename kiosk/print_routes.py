@@ -13,7 +13,7 @@ import io
 
 from flask import Response, current_app, g, render_template
 
-import background
+import baseurl
 import errors
 import security
 from api import openapi
@@ -70,7 +70,7 @@ def _ticket_and_printer(token: str):
 
 def _ticket_image(ticket, paper_mm: int):
     """The ticket exactly as a thermal printer prints it (1-bit, 8 dots a millimetre)."""
-    return render.render_ticket(printers.ticket_data(ticket, background.public_base_url(current_app)),
+    return render.render_ticket(printers.ticket_data(ticket, baseurl.public_base_url(current_app)),
                                 paper_mm=paper_mm)
 
 

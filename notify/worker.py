@@ -15,6 +15,7 @@ import threading
 import time
 
 import background
+import baseurl
 import models
 import ticketing
 from models import Appointment, Notification, Office, Ticket, utcnow
@@ -142,7 +143,7 @@ def notify_loop(app, stop=None) -> None:
     while not stop.is_set():
         try:
             with app.app_context(), models.connection():
-                deliver_due(background.public_base_url(app))
+                deliver_due(baseurl.public_base_url(app))
                 clock = time.monotonic()
                 if clock - last["near"] >= NEAR_SCAN_EVERY_S:
                     last["near"] = clock

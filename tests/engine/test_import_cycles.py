@@ -13,20 +13,10 @@ from __future__ import annotations
 import ast
 import pathlib
 
-import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NOT_PROJECT = {"tests", "bench", "scripts", "static", "docs", "deploy", "instance", "templates", ".venv", ".git"}
 
-# Imports on a cycle that belong to another helper's room, being fixed there now: the cycle test
-# leaves these edges out, and each one xfails below (with its reason) while it still closes a cycle.
-KNOWN = {
-    ("background", "kiosk"): "background imports kiosk.printing, which loads the kiosk blueprint "
-                             "(kiosk.routes -> api.routes), and api.routes imports background for /api/health",
-    ("background", "firstrun"): "background imports firstrun for the QR base URL, and firstrun.routes "
-                                "imports server and admin, which import background (golive)",
-    ("firstrun.routes", "server"): "firstrun.routes imports server, which imports firstrun (golive)",
-}
 
 
 def project_modules(root: pathlib.Path) -> dict[str, pathlib.Path]:
@@ -122,27 +112,4 @@ def test_the_graph_sees_top_level_and_function_level_imports(tmp_path):
 
 
 def test_no_import_cycles_between_project_modules():
-    graph = {name: {target for target in targets if (name, target) not in KNOWN}
-             for name, targets in import_graph().items()}
-    assert cycles(graph) == []
-
-
-def closes_a_cycle(graph, source, target) -> bool:
-    """True when ``source`` imports ``target`` and ``target`` leads back to ``source``."""
-    if target not in graph.get(source, ()):
-        return False
-    seen, todo = set(), [target]
-    while todo:
-        node = todo.pop()
-        if node == source:
-            return True
-        if node not in seen:
-            seen.add(node)
-            todo.extend(graph.get(node, ()))
-    return False
-
-
-@pytest.mark.parametrize("edge", sorted(KNOWN), ids=lambda edge: " -> ".join(edge))
-def test_known_cycles_owned_elsewhere(edge):
-    if closes_a_cycle(import_graph(), *edge):
-        pytest.xfail(KNOWN[edge])
+    assert cycles(import_graph()) == []

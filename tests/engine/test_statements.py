@@ -27,7 +27,8 @@ import migrations
 import models
 import statements
 from conftest import fresh_pg_database
-from models import Counter, CounterField, DailySequence, Device, Field, Office, PriorityCategory, Ticket, TicketEvent, User
+from models import (Counter, CounterField, DailySequence, Device, Field, Office, PriorityCategory, Ticket, TicketEvent,
+                    User, UserCounter)
 
 D = dt.date(2026, 11, 27)  # the business day of the seeded queue
 D0 = D - dt.timedelta(days=1)
@@ -67,6 +68,8 @@ def seed() -> None:
     User.create(id=42, office=11, username="canbo42", role="clerk", password_hash="x")
     Device.create(id=51, office=11, kind="kiosk", token_hash="h51")
     Device.create(id=52, office=11, kind="kiosk", token_hash="h52")
+    Device.create(id=53, office=11, kind="kiosk", token_hash="h53", revoked_at=m(-60))
+    UserCounter.create(id=91, user=41, counter=31)
     PriorityCategory.create(id=61, office=11, code="cao_tuoi", name="Người cao tuổi")
     PriorityCategory.create(id=62, office=11, code="khuyet_tat", name="Người khuyết tật")
     _ticket(101, 21, arrival=1, kiosk=51, client_ref="ref-a")
@@ -138,6 +141,10 @@ CASES = {
         {"office_id": 11, "count": 3},
         lambda r, t: r == [(8,)] and t["office"][11]["event_seq"] == 8 and t["office"][12]["event_seq"] == 9,
         {"office_id": 12, "count": 4},
+    ),
+    "device_by_token": Case({"token_hash": "h51"}, lambda r, t: returned_ids(r) == [51], {"token_hash": "h52"}),
+    "user_counter_exists": Case(
+        {"user_id": 41, "counter_id": 31}, lambda r, t: r == [(91,)], {"user_id": 42, "counter_id": 33},
     ),
     "ticket_by_client_ref": Case(
         {"kiosk_id": 51, "client_ref": "ref-a"}, lambda r, t: returned_ids(r) == [101],
@@ -340,6 +347,11 @@ def test_each_parameter_decides_the_result(on, name):
     for a, b in itertools.combinations(sorted(case.params), 2):
         swapped = outcome(name, {**case.params, a: case.params[b], b: case.params[a]})
         assert swapped != good, f"{name}: swapping {a} and {b} did not change the outcome"
+
+
+def test_a_revoked_device_token_finds_nothing(on):
+    assert statements.one("device_by_token", token_hash="h52").id == 52
+    assert statements.one("device_by_token", token_hash="h53") is None
 
 
 def test_dialect_details_stay_in_the_statement_text():

@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+import baseurl
+
 from tests.conftest import ROOT, LiveServer
 
 
@@ -58,9 +60,8 @@ def test_qr_base_url_never_follows_the_host_header(app, office, api):
     assert forged.get_json()["status_url"].startswith("http://192.168.1.30:5000/t/")
     later = kiosk.post("/api/tickets", json={"field": office.f1.id}).get_json()
     assert later["status_url"].startswith("http://192.168.1.30:5000/t/")
-    import background
 
-    assert background.public_base_url(app) == "http://192.168.1.30:5000"
+    assert baseurl.public_base_url(app) == "http://192.168.1.30:5000"
     admin = api("admin1")
     pairing = admin.post("/api/admin/devices", json={"kind": "kiosk", "name": "Kiosk 2"})  # the client calls it "localhost"
     assert pairing.get_json()["pair_url"].startswith("http://192.168.1.30:5000/pair/")

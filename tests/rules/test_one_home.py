@@ -28,11 +28,6 @@ RULES = {
     "rating channels": ("rules/rating.py", [r"Máy tính bảng tại quầy", r"Điện thoại \(quét mã QR\)"]),
     "dossier code": ("rules/dossier.py", [r"\bYYMMDD-XXXX", r"Tiếp nhận hồ sơ", r"Trả kết quả"]),
 }
-# Copies in files other helpers own, left for them (issue 11); each goes when its owner
-# switches to the rules module named, and test_pending_copies then XPASSes.
-PENDING = {
-    "models.py": "engine: ROLES is unused; the roles live in rules.access",
-}
 COMMENT = re.compile(r"^\s*(#|//|\*|/\*|\{#)")
 
 
@@ -59,9 +54,8 @@ def copies(rule: str, files: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("rule", sorted(RULES))
 def test_a_rule_is_written_once(rule):
-    """Outside its home module (and the PENDING files of other helpers) no line repeats the rule."""
-    files = [p for p in source_files() if not p.startswith(tuple(PENDING))]
-    assert copies(rule, files) == []
+    """Outside its home module no line repeats the rule."""
+    assert copies(rule, source_files()) == []
 
 
 def test_the_scan_finds_a_copy(tmp_path):
@@ -73,10 +67,3 @@ def test_the_scan_finds_a_copy(tmp_path):
             'rules/zz_planted_copy.py:1: WORDS = ["Kém", "Khá"]']
     finally:
         planted.unlink()
-
-
-@pytest.mark.xfail(reason="other helpers' files still hold copies: see PENDING", strict=False)
-def test_pending_copies():
-    """The files waiting for their owners use rules.* like everyone else."""
-    files = [p for p in source_files() if p.startswith(tuple(PENDING))]
-    assert [line for rule in RULES for line in copies(rule, files)] == []
