@@ -43,6 +43,20 @@
 
   var GAP_WAIT_MS = 1000;         // a missing number may only be late (two server processes)
   var SNAPSHOT_RETRY_MS = 15000;  // a snapshot asked for and never answered is asked again
+  var SERVER_CLOSE_RETRY_MS = 300; // after the server closed the socket, one reconnect after this
+  var RELOAD_GUARD_MS = 60000;    // a refused screen reloads at most once in this time
+
+  /** The server refused this screen's socket (logged out, password changed, device revoked):
+   * reload, so the server shows what now applies (the login or pairing page); at most once a
+   * minute, so a page the server still serves but whose socket it refuses cannot loop. */
+  function reloadOnce() {
+    if (typeof location === "undefined" || typeof sessionStorage === "undefined") return;  // not a page (bench)
+    var key = "motcua-refused-reload:" + location.pathname;
+    var last = Number(sessionStorage.getItem(key) || 0);
+    if (Date.now() - last < RELOAD_GUARD_MS) return;
+    sessionStorage.setItem(key, String(Date.now()));
+    location.reload();
+  }
   var lives = [];                 // every live connection of the page, for tests and debugging
 
   /**
@@ -52,6 +66,8 @@
    *                           "settings" (an admin changed the office: it came in an update)
    *   update(message)         one numbered change: in order, once, never one the snapshot holds
    *   status(state)           "connecting" | "online" | "offline"
+   *   refused()               the server refused the socket (identity ended); default: reload
+   *                           the page once, so the server shows the login or pairing page
    *   <name>(payload)         any other event, unnumbered, as it comes
    *
    * Every event carrying a numeric seq is numbered, whatever its name (socket.onAny): the server
@@ -132,16 +148,31 @@
       drain();
     }
 
+    var closedByServer = false;  // the server ended this socket: its identity ended or changed
+
     status("connecting");
-    socket.on("connect", function () { status("online"); });
-    socket.on("disconnect", function () {
+    socket.on("connect", function () { closedByServer = false; status("online"); });
+    socket.on("disconnect", function (reason) {
       // The next connect brings a snapshot; until then, keep what arrives and ask nothing.
       stopTimers();
       awaiting = true;
       requested = false;
       status("offline");
+      if (reason === "io server disconnect") {
+        // A role changed (join the new room) or the session/device ended (refused below): the
+        // client does not reconnect by itself after this, so try once.
+        closedByServer = true;
+        setTimeout(function () { socket.connect(); }, SERVER_CLOSE_RETRY_MS);
+      }
     });
-    socket.on("connect_error", function () { status("offline"); });
+    socket.on("connect_error", function (err) {
+      status("offline");
+      var refused = err && err.message === "unauthorized";
+      if (refused || closedByServer) {
+        closedByServer = false;
+        if (handlers.refused) handlers.refused(); else reloadOnce();
+      }
+    });
     socket.onAny(function (event, payload) {
       if (event === "snapshot") { onSnapshot(payload); return; }
       if (payload && typeof payload.seq === "number") {

@@ -215,6 +215,9 @@
     reconnectionDelayMax: 10000,
     handlers: {
       status: (s) => setLive(s),
+      // The server ended this ticket's socket (the ticket is over): read the status over HTTP
+      // instead of reloading, so a rating being filled in is not lost.
+      refused: () => refresh(0),
       // (Re)connected or resynced: this ticket's own status anew; after an admin's change, lazily
       // (every phone of the office gets that message at once).
       snapshot: (data, reason) => refresh(reason === "settings" ? lazy() : 0),

@@ -102,3 +102,50 @@ def test_a_clerk_logs_out_everywhere_from_the_console(browser, live_office, live
         assert other_pc.get(live.url + "/api/session", timeout=10).status_code == 401
     finally:
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_open_screens_follow_a_changed_or_ended_identity(browser, live_office, live_server_factory):
+    """The server closes a socket when its identity changes or ends (issue 13 row 1); the screen does
+    not just sit there offline. canbo1 made a leader: the console reconnects at once (a second
+    snapshot, live again). canbo1 logged out everywhere: the console shows the login form. The
+    display revoked: the board shows "Màn hình chưa được ghép nối"."""
+    url, bag = live_office
+    live = live_server_factory(db_url=url, env={"BACKGROUND_TASKS": "0"})
+    admin = live.session("admin1")
+    console_context = browser.new_context(viewport=SCREEN)
+    board_context = browser.new_context(viewport={"width": 1280, "height": 720})
+    console, board = console_context.new_page(), board_context.new_page()
+    try:
+        console.goto(live.url + "/counter")
+        console.fill("#login-username", "canbo1")
+        console.fill("#login-password", PASSWORD)
+        console.click("#login-submit")
+        console.click(".choose-item:has-text('Quầy 1')")
+        expect(console.locator("#top-live.online")).to_be_visible()
+        board.goto(f"{live.url}/pair/{bag.display_token}")
+        board.wait_for_function("Motcua.lives.length === 1 && Motcua.lives[0].stats.snapshots === 1")
+
+        def snapshots(page):
+            return page.evaluate("Motcua.lives[0].stats.snapshots")
+
+        assert snapshots(console) == 1
+        changed = admin.put(f"{live.url}/api/admin/users/{bag.clerk1.id}", json={"role": "leader"}, timeout=10)
+        assert changed.status_code == 200, changed.text
+        console.wait_for_function("Motcua.lives[0].stats.snapshots === 2", timeout=10_000)
+        expect(console.locator("#top-live.online")).to_be_visible()
+        assert console.locator("#login-username").is_hidden()
+
+        ended = admin.delete(f"{live.url}/api/admin/users/{bag.clerk1.id}/sessions", timeout=10)
+        assert ended.status_code == 200 and ended.json()["ended"] == 1, ended.text
+        expect(console.locator("#login-username")).to_be_visible(timeout=10_000)
+        screenshot(console, "security-console-after-logout-everywhere")
+
+        revoked = admin.post(f"{live.url}/api/admin/devices/{bag.display.id}/revoke", timeout=10)
+        assert revoked.status_code == 200, revoked.text
+        expect(board.get_by_text("Màn hình chưa được ghép nối")).to_be_visible(timeout=10_000)
+        screenshot(board, "security-board-after-revoke")
+    finally:
+        console_context.close()
+        board_context.close()
