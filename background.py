@@ -19,6 +19,7 @@ import threading
 import leader
 import models
 import ticketing
+import realtime
 from realtime import socketio
 
 log = logging.getLogger(__name__)
@@ -35,17 +36,28 @@ def task(fn):
     return fn
 
 
+def rollover_once(app, now=None) -> int:
+    """Close the tickets left open from earlier business days in every office; the screens of an
+    office where any closed get their fresh state (a board must not keep calling yesterday's
+    number, a console must not keep yesterday's citizen at its counter). Returns how many closed."""
+    total = 0
+    with app.app_context(), models.connection():
+        for office in models.Office.select(models.Office.id):
+            closed = ticketing.close_past_days(office.id, now=now)
+            if closed:
+                log.info("Day rollover: %s open tickets of earlier days closed (office %s)", closed, office.id)
+                realtime.office_changed(office.id, kind="rollover")
+                total += closed
+    return total
+
+
 @task
 def rollover_loop(app, stop=None) -> None:
     """Close tickets left open from earlier business days, every few minutes."""
     stop = stop or threading.Event()
     while not stop.is_set():
         try:
-            with app.app_context(), models.connection():
-                for office in models.Office.select(models.Office.id):
-                    closed = ticketing.close_past_days(office.id)
-                    if closed:
-                        log.info("Day rollover: %s open tickets of earlier days closed (office %s)", closed, office.id)
+            rollover_once(app)
         except Exception:  # keep the loop alive; the error is logged
             log.exception("rollover failed")
         stop.wait(ROLLOVER_EVERY_S)

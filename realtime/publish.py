@@ -125,13 +125,14 @@ def _changed_counters(change: ticketing.Change) -> list[dict]:
     return result
 
 
-def office_changed(office_id: int) -> None:
-    """Settings, fields or counters changed: every screen of the office gets its fresh state.
+def office_changed(office_id: int, kind: str = "settings") -> None:
+    """Settings, fields or counters changed (or the day rollover closed yesterday's open tickets,
+    ``kind="rollover"``): every screen of the office gets its fresh state.
 
     Numbered like any change; each role's message carries that role's whole snapshot.
     """
     parts = snapshots.settings_snapshots(office_id)
-    send(office_id, "settings", {role: {"snapshot": snapshot} for role, snapshot in parts.items()})
+    send(office_id, kind, {role: {"snapshot": snapshot} for role, snapshot in parts.items()})
 
 
 def voice_changed(office_id: int, key: str) -> None:

@@ -274,3 +274,31 @@ def test_a_recall_is_its_own_kind_and_its_call_says_recall(app, office, api):
     clerk.post(f"/api/tickets/{ticket['id']}/recall")
     [update] = updates(display)
     assert (update["kind"], update["call"]["recall"], update["call"]["ticket"]["recall_count"]) == ("recalled", True, 1)
+
+
+def test_the_day_rollover_tells_every_screen(app, office):
+    """Tickets left open from yesterday are closed by the rollover; every screen of the office gets one
+    numbered update carrying its fresh snapshot (no yesterday's ticket at the counter, none waiting)."""
+    import datetime as dt
+
+    import background
+    import ticketing
+    from models import Ticket, utcnow
+
+    yesterday = utcnow() - dt.timedelta(days=1)
+    left = make_ticket(office.f1, now=yesterday)
+    ticketing.call_next(office.c1.id, now=yesterday + dt.timedelta(minutes=1))
+    clients = screens(app, office)
+    assert background.rollover_once(app) == 1
+    assert Ticket.get_by_id(left.id).state == "cancelled"
+    received = {}
+    for role, client in clients.items():
+        [message] = updates(client)
+        assert message["kind"] == "rollover" and message["seq"] == client.start_seq + 1, role
+        assert message["snapshot"]["role"] == role
+        received[role] = message["snapshot"]
+    [counter] = [c for c in received["staff"]["counters"] if c["id"] == office.c1.id]
+    assert "current" in counter and counter["current"] is None, counter  # yesterday's citizen is no longer at counter 1
+    board = clients["display"]
+    assert background.rollover_once(app) == 0  # nothing left: nothing sent
+    assert updates(board) == []
