@@ -20,6 +20,7 @@ An update's sections (each present only when it has something):
                leaders only: a "Không hài lòng" rating (``low_rating``) and its handling
 - ``rating``   leaders: a citizen's verdict
 - ``rating_request`` tablet: the ticket its counter just finished (``counter_id``)
+- ``rated`` tablet: a visit was rated (on a tablet or from the phone): a tablet asking about it stops
 - ``voice``, ``voice_key``   display: the office's recordings after an upload or delete
 - ``snapshot`` every role: a settings change replaces the screen's whole state
 """
@@ -103,6 +104,8 @@ def publish(change: ticketing.Change) -> None:
                              "scale": verdict.scale}
         if change.rating_alert is not None:  # a "Không hài lòng": the leaders' alert (issue 15)
             leaders["alerts"] = [ticketing.alert_view(change.rating_alert)]
+        # A tablet still asking about this visit (rated meanwhile from the phone) stops asking.
+        tablet["rated"] = {"ticket_id": ticket.id, "counter_id": verdict.counter_id, "source": verdict.source}
     send(office_id, kind, {STAFF: staff, LEADERS: leaders, DISPLAY: display, KIOSK: kiosk, TABLET: tablet,
                            PUBLIC: public})
 

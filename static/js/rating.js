@@ -256,6 +256,12 @@
         var counter = myCounter(message.counters);
         if (counter) renderIdle(counter);
         ask(message.rating_request);
+        // Rated meanwhile from the phone (the citizen scanned the ticket's QR): stop asking.
+        var rated = message.rated;
+        if (rated && !state.busy && state.request && rated.ticket_id === state.request.ticket_id) {
+          state.seen[rated.ticket_id] = true;
+          thanks("Số thứ tự này đã được đánh giá.", "Xin cảm ơn Quý công dân!");
+        }
       },
     },
   });

@@ -226,3 +226,32 @@ def test_a_scanner_firing_outside_the_box_adds_the_code_and_runs_no_shortcut(bro
     assert page.text_content("#current-label").startswith("Đã gọi")  # "S" did not start the service
     assert page.evaluate("document.activeElement.id") != "dossier-code"  # "H" did not take the focus
     assert page.errors == []
+
+
+@pytest.mark.browser
+def test_a_visit_rated_from_the_phone_stops_the_tablet_asking(browser, live_office, live_server_factory, closing):
+    """The clerk finishes; the tablet asks. The citizen rates from the ticket's QR page instead: the
+    tablet thanks them and goes back to idle within seconds, instead of asking for a rating the
+    server would refuse."""
+    db_url, bag = live_office
+    with models.connection():
+        issued = ticketing.issue_ticket(bag.office.id, bag.f1.id).ticket
+    server = live_server_factory(db_url=db_url, env={"BACKGROUND_TASKS": "0"})
+    tablet_ctx, tablet = open_page(browser, f"{server.url}/pair/{bag.tablet1_token}", TABLET)
+    closing.append(tablet_ctx)
+    tablet.wait_for_function("window.Motcua && Motcua.lives.length === 1 && Motcua.lives[0].stats.snapshots === 1")
+    clerk = server.session("canbo1")
+    called = clerk.post(f"{server.url}/api/counters/{bag.c1.id}/call-next", timeout=10)
+    assert called.status_code == 200 and called.json()["ticket"]["id"] == issued.id, called.text
+    assert clerk.post(f"{server.url}/api/tickets/{issued.id}/finish", timeout=10).status_code == 200
+    tablet.wait_for_selector("#screen-rate:not([hidden])")
+    phone = server.session()
+    rated = phone.post(f"{server.url}/api/tickets/status/{issued.public_token}/rating", json={"level": 3}, timeout=10)
+    assert rated.status_code == 201, rated.text
+    tablet.wait_for_selector("#screen-thanks:not([hidden])", timeout=10_000)
+    assert "đã được đánh giá" in tablet.inner_text("#thanks-title")
+    screenshot(tablet, "rating-tablet-rated-from-phone")
+    tablet.wait_for_selector("#screen-idle:not([hidden])", timeout=30_000)
+    with models.connection():
+        assert [(r.ticket_id, r.source) for r in Rating.select()] == [(issued.id, "phone")]
+    assert tablet.errors == []

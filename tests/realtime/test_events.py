@@ -134,7 +134,7 @@ def test_the_sections_each_role_gets_for_a_normal_day(app, office, api):
     sections = {role: [set(u) - {"seq", "office_id", "kind"} for u in updates(c)] for role, c in clients.items()}
     everything = {role: set().union(*parts) for role, parts in sections.items()}
     assert everything["kiosk"] == {"fields", "snapshot"}
-    assert everything["tablet"] == {"counters", "rating_request", "snapshot"}
+    assert everything["tablet"] == {"counters", "rated", "rating_request", "snapshot"}
     assert everything["display"] == {"call", "counters", "fields", "snapshot"}
     assert everything["public"] == {"call", "counters", "fields", "tickets", "snapshot"}
     assert everything["staff"] == {"alerts", "counters", "fields", "tickets", "snapshot"}
