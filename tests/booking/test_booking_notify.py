@@ -5,11 +5,8 @@ notifier, and the "your turn is near" scan (notify)."""
 import datetime as dt
 import hashlib
 import hmac
-import http.server
 import json
 import logging
-import socket
-import threading
 import time
 
 import pytest
@@ -20,11 +17,13 @@ from models import BookingSettings, Notification
 from notify import outbox, senders, worker
 from ticketing import appointments
 
+from tests.loopback import LoopbackHTTP
+
 T0 = dt.datetime(2026, 11, 27, 1, 0)  # 08:00 in Hà Nội
 SECRET = "bi-mat-chung"
 
 
-class Receiver:
+class Receiver(LoopbackHTTP):
     """A local HTTP receiver that fails the first ``fail`` requests of every key (500, or too slow to
     answer when ``slow``), then answers 200; it keeps each key's body once, as a gateway would."""
 
@@ -34,68 +33,20 @@ class Receiver:
         self.tries: dict[str, int] = {}
         self.kept: dict[str, dict] = {}
         self.requests: list[tuple] = []
-        self.release = threading.Event()
-        receiver = self
+        super().__init__(self.answer)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the http.server hook's name
-                """Record the request; fail it, stall it, or accept it."""
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                key = self.headers["Idempotency-Key"]
-                receiver.requests.append((key, body, self.headers.get("X-Motcua-Signature"),
-                                          self.headers.get("X-Motcua-Event")))
-                receiver.tries[key] = receiver.tries.get(key, 0) + 1
-                if receiver.tries[key] <= receiver.fail:
-                    if receiver.slow:  # processed, but the answer comes after the sender gave up
-                        receiver.kept.setdefault(key, json.loads(body))
-                        receiver.release.wait(5)
-                    self.send_response(500)
-                    self.end_headers()
-                    return
-                receiver.kept.setdefault(key, json.loads(body))  # a repeat of a kept key is dropped
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                """Quiet."""
-
-        self.handler = Handler
-        # A plain accept loop with a short timeout and a thread per connection, not socketserver's
-        # serve_forever: its shutdown() never returns once another test has let eventlet patch the
-        # process (tests/printing/test_printing_eventlet.py).
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/hook"
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        """Accept connections until stopped; each is answered in a thread of its own."""
-        while not self.stopped.is_set():
-            try:
-                conn, address = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conn.settimeout(10)
-            threading.Thread(target=self._answer, args=(conn, address), daemon=True).start()
-
-    def _answer(self, conn, address):
-        """One connection's requests."""
-        with conn:
-            try:
-                self.handler(conn, address, self)
-            except OSError:
-                pass  # the sender gave up and closed (the slow case)
-
-    def stop(self):
-        """Stop accepting and let stalled answers go."""
-        self.release.set()
-        self.stopped.set()
-        self.thread.join(timeout=5)
-        self.sock.close()
+    def answer(self, headers, body) -> int:
+        """Record the request; fail it, stall it, or accept it."""
+        key = headers["Idempotency-Key"]
+        self.requests.append((key, body, headers.get("X-Motcua-Signature"), headers.get("X-Motcua-Event")))
+        self.tries[key] = self.tries.get(key, 0) + 1
+        if self.tries[key] <= self.fail:
+            if self.slow:  # processed, but the answer comes after the sender gave up
+                self.kept.setdefault(key, json.loads(body))
+                self.release.wait(5)
+            return 500
+        self.kept.setdefault(key, json.loads(body))  # a repeat of a kept key is dropped
+        return 200
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ every signature verifies), the push run by the background leader only, and the c
 (every record once across pages) with its CSV and xlsx."""
 
 import csv
-import http.server
 import io
 import json
-import socket
 import threading
 import time
 
@@ -15,6 +13,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import ROOT
+from tests.loopback import LoopbackHTTP
 
 import background
 import leader
@@ -41,7 +40,7 @@ def documented_verify():
 VERIFY = documented_verify()
 
 
-class Receiver:
+class Receiver(LoopbackHTTP):
     """A province endpoint on loopback: checks each signature, takes each key once, fails on demand.
 
     ``fail_first``: the first requests answer 503 (the endpoint is down). ``lose``: a key whose
@@ -54,42 +53,7 @@ class Receiver:
         self.requests = []  # (key, signature ok, status answered)
         self.taken = {}  # idempotency key -> body
         self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the http.server hook
-                """Check, deduplicate, answer."""
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                status = receiver.handle(self.headers, body)
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                """Quiet."""
-
-        self.handler = Handler
-        # A plain accept loop with a short timeout (as tests/printing's fake printer): it also stops
-        # cleanly when eventlet has patched the process (tests/printing/test_printing_eventlet.py).
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/api/danh-gia"
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        """Answer one connection at a time until closed."""
-        while not self.stopped.is_set():
-            try:
-                conn, address = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(10)
-                self.handler(conn, address, self)
+        super().__init__(self.handle, path="/api/danh-gia")
 
     def handle(self, headers, body) -> int:
         """The status for one delivery."""
@@ -107,11 +71,7 @@ class Receiver:
             self.requests.append((key, signed, status))
         return status
 
-    def close(self):
-        """Stop listening."""
-        self.stopped.set()
-        self.thread.join(5)
-        self.sock.close()
+    close = LoopbackHTTP.stop
 
 
 @pytest.fixture
