@@ -6,19 +6,21 @@ nothing about the citizen). Counters likewise: ``counter_payload`` (staff: clerk
 full current ticket), ``tablet_counter`` (the clerk on duty, for the rating tablet),
 ``board_counter`` (the hall board) and ``public_counter`` (phones).
 
-``OfficeRows`` reads an office's fields, counters, categories, clerks, counter fields and
-active tickets with a fixed number of queries, so payloads of any number of tickets and
+``OfficeRows`` reads an office's fields, counters, categories, clerks, counter fields, active
+tickets and (when asked) today's checked-in bookings with a fixed number of queries, so payloads of any number of tickets and
 counters cost no query each.
 """
 
 from __future__ import annotations
 
 import collections
+import functools
 import datetime as dt
 
 import models
 import ticketing
 from models import (
+    Appointment,
     Counter,
     CounterField,
     Field,
@@ -84,6 +86,17 @@ class OfficeRows:
             for ticket in held:  # the latest call wins, as in ticketing.counter_active_ticket
                 self.active[ticket.counter_id] = ticket
 
+    @functools.cached_property
+    def bookings(self) -> dict:
+        """Ticket id -> its booking as staff see it, for today's checked-in appointments (one query,
+        read only when a staff view asks: kiosks and boards never show a name)."""
+        day = ticketing.business_day(self.office)
+        found = (Appointment.select(Appointment.ticket, Appointment.code, Appointment.name, Appointment.slot,
+                                    Appointment.on_time)
+                 .where((Appointment.office == self.office.id) & (Appointment.day == day)
+                        & Appointment.ticket.is_null(False)))
+        return {a.ticket_id: booking_view(a) for a in found}
+
     def ordered_counters(self) -> list[Counter]:
         """The office's counters by number."""
         return list(self.counters.values())
@@ -92,8 +105,25 @@ class OfficeRows:
 # --------------------------------------------------------------------------- tickets
 
 
-def ticket_payload(ticket: Ticket, fields=None, counters=None, categories=None) -> dict:
-    """A ticket as staff see it (no public token: that goes to its holder only)."""
+def booking_view(appointment: Appointment) -> dict:
+    """An appointment as the clerk sees it on the ticket: code, the name given, the slot, on time."""
+    return {"code": appointment.code, "name": appointment.name, "slot": appointment.slot,
+            "on_time": appointment.on_time}
+
+
+def ticket_booking(ticket: Ticket, bookings: dict | None = None) -> dict | None:
+    """The booking a ticket was checked in from (``bookings``: OfficeRows.bookings), else None."""
+    if ticket.channel != "appointment":
+        return None
+    if bookings is not None:
+        return bookings.get(ticket.id)
+    found = Appointment.get_or_none(Appointment.ticket == ticket.id)
+    return booking_view(found) if found is not None else None
+
+
+def ticket_payload(ticket: Ticket, fields=None, counters=None, categories=None, bookings=None) -> dict:
+    """A ticket as staff see it (no public token: that goes to its holder only). ``booking``: the
+    name and slot of an appointment's ticket, for the clerk to recognise the citizen."""
     field = (fields or {}).get(ticket.field_id) or models.fetch_by_id(Field, ticket.field_id)
     counter = None
     if ticket.counter_id:
@@ -122,6 +152,8 @@ def ticket_payload(ticket: Ticket, fields=None, counters=None, categories=None) 
         "transfer_count": ticket.transfer_count,
         "transferred": ticket.transfer_count > 0,
         "note": ticket.note,
+        "channel": ticket.channel,
+        "booking": ticket_booking(ticket, bookings),
     }
 
 
@@ -157,7 +189,7 @@ def counter_payload(counter: Counter, active: Ticket | None = None, rows: Office
         clerk_name = rows.clerks.get(counter.clerk_id)
         field_ids = rows.counter_fields.get(counter.id, [])
         active = rows.active.get(counter.id)
-        current = ticket_payload(active, rows.fields, rows.counters, rows.categories) if active else None
+        current = ticket_payload(active, rows.fields, rows.counters, rows.categories, rows.bookings) if active else None
     else:
         clerk = models.fetch_by_id(User, counter.clerk_id) if counter.clerk_id else None
         clerk_name = clerk.full_name if clerk else None

@@ -34,7 +34,9 @@ def waiting_list(office: Office, rows: payloads.OfficeRows) -> list[dict]:
         .where((Ticket.office == office.id) & (Ticket.day == day) & (Ticket.state == "waiting"))
         .order_by(Ticket.priority.is_null(), Ticket.arrival_at, Ticket.id)
     )
-    return [payloads.ticket_payload(t, rows.fields, rows.counters, rows.categories) for t in waiting]
+    waiting = list(waiting)
+    bookings = rows.bookings if any(t.channel == "appointment" for t in waiting) else {}
+    return [payloads.ticket_payload(t, rows.fields, rows.counters, rows.categories, bookings) for t in waiting]
 
 
 def snapshot(office_id: int, role: str = STAFF, counter_id: int | None = None) -> dict:

@@ -390,6 +390,13 @@
   function marks(t) {
     var out = [];
     if (t.priority) out.push('<span class="badge badge-prio">Ưu tiên: ' + M.escapeHtml(t.priority.name) + "</span>");
+    if (t.booking) {
+      // An appointment: the slot and the name the citizen gave, for the clerk to greet them by name.
+      var booked = "Hẹn " + t.booking.slot + (t.booking.on_time === false ? " (đến ngoài giờ hẹn)" : "");
+      out.push('<span class="badge badge-booked" title="Mã hẹn ' + M.escapeHtml(t.booking.code) + '">' +
+               M.escapeHtml(booked) + "</span>");
+      if (t.booking.name) out.push('<span class="cv-booked-name">' + M.escapeHtml(t.booking.name) + "</span>");
+    }
     if (state.counter && t.target_counter_id === state.counter.id) {
       out.push('<span class="badge badge-transfer-in">Chuyển đến quầy này</span>');
     } else if (t.transferred) {

@@ -99,3 +99,28 @@ def test_staff_list_settings_monitor_and_poster(browser, live_office, live_serve
     shot(poster, "entrance-poster")
     for page in (clerk, admin, poster):
         assert page.errors == []
+
+
+@pytest.mark.browser
+def test_the_console_shows_an_appointments_slot_and_name(browser, live_office, live_server_factory):
+    """A checked-in appointment waits with its slot and the name given at booking, in the clerk's list
+    and, once called, on the current ticket: the clerk greets the citizen by name."""
+    from tests.counter.test_console_browser import choose_counter, login
+
+    db_url, bag = live_office
+    with models.connection():
+        made = _seed(bag)
+        number = Appointment.get_by_id(made[0].id).ticket.display_number
+    server = live_server_factory(db_url=db_url, env={"BACKGROUND_TASKS": "0"})
+    console = open_page(browser, f"{server.url}/counter", DESK)
+    login(console, "canbo1")
+    choose_counter(console, 1)
+    row = console.locator("#waiting-body tr", has_text=number)
+    booked = f"Hẹn {made[0].slot}"
+    assert booked in row.inner_text() and "Nguyễn Văn An" in row.inner_text()
+    called = server.session("canbo1").post(f"{server.url}/api/counters/{bag.c1.id}/call-next", timeout=10)
+    assert called.status_code == 200 and called.json()["ticket"]["booking"]["name"] == "Nguyễn Văn An"
+    console.wait_for_function(f"document.querySelector('#current-number')?.textContent === '{number}'")
+    marks = console.inner_text("#current-marks")
+    assert booked in marks and "Nguyễn Văn An" in marks
+    shot(console, "console-appointment-name")
