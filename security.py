@@ -142,15 +142,13 @@ def session_user(cookie, touch: bool = True) -> tuple[User, StaffSession] | None
     key, uid = cookie.get("sk"), cookie.get("uid")
     if not isinstance(key, str) or not isinstance(uid, int):
         return None
-    row = (
-        StaffSession.select(StaffSession, User)
-        .join(User)
-        .where((StaffSession.key_hash == hash_token(key)) & (StaffSession.user == uid))
-        .first()
-    )
+    row = statements.one("staff_session_by_key", key_hash=hash_token(key), user_id=uid)
     if row is None or row.ended_at is not None:
         return None
-    user, now = row.user, utcnow()
+    user = models.fetch_by_id(User, uid)
+    if user is None:
+        return None
+    row.user, now = user, utcnow()
     why = ("account" if not user.active else "password" if row.password_fp != _fingerprint(user)
            else "idle" if now - row.last_seen > idle_limit() else "")
     if why:

@@ -15,7 +15,8 @@ Everything that differs between SQLite and PostgreSQL lives here and nowhere els
 
 Only measurably hot statements live here (issue, call-next pick and take, transitions, the
 active ticket, people ahead, waiting counts, open counters per field, rows by id, the event
-sequence, the device and counter-assignment reads every request makes); everything else is plain peewee. This module imports no project module: models.py
+sequence, the device, session and counter-assignment reads every request makes, the first
+kiosk and the booking settings every issue reads); everything else is plain peewee. This module imports no project module: models.py
 hands it the database and the model classes with :func:`use`, so models can re-export
 ``fetch_by_id``, ``write_transaction`` and ``is_sqlite`` from here without an import cycle.
 
@@ -238,6 +239,23 @@ define(
     "device_by_token",
     'SELECT * FROM "device" WHERE "token_hash" = :token_hash AND "revoked_at" IS NULL LIMIT 1',
     returns="device",
+)
+
+# The staff session behind a cookie (security.session_user): its key and its person must both match.
+define(
+    "staff_session_by_key",
+    'SELECT * FROM "staff_session" WHERE "key_hash" = :key_hash AND "user_id" = :user_id LIMIT 1',
+    returns="staff_session",
+)
+
+# The server's first kiosk: the one the PRINTER setting belongs to (kiosk.printers).
+define("first_device_of_kind", 'SELECT MIN("id") FROM "device" WHERE "kind" = :kind AND "revoked_at" IS NULL')
+
+# An office's booking settings (read on every ticket status: "your turn is near").
+define(
+    "booking_settings_of_office",
+    'SELECT * FROM "booking_settings" WHERE "office_id" = :office_id',
+    returns="booking_settings",
 )
 
 define(

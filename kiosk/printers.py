@@ -15,10 +15,10 @@ import datetime as dt
 import logging
 
 from flask import current_app
-from peewee import fn
 
 import errors
 import models
+import statements
 import ticketing
 from kiosk.printing import config as printer_config
 from kiosk.printing import delivery, encode, jobs, render
@@ -40,9 +40,7 @@ AGENT_SILENT_S = 45.0
 
 def first_kiosk_id() -> int | None:
     """The server's first kiosk (lowest id, not revoked): the one PRINTER belongs to."""
-    return (Device.select(fn.MIN(Device.id))
-            .where((Device.kind == access.KIOSK) & Device.revoked_at.is_null())
-            .scalar())
+    return statements.scalar("first_device_of_kind", kind=access.KIOSK)
 
 
 def printer_of(device: Device, config=None, first_id: int | None = -1) -> KioskPrinter:

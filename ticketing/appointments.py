@@ -46,7 +46,7 @@ class LimitReached(DomainError):
 
 def settings_for(office_id: int) -> BookingSettings:
     """The office's booking settings (its saved row, or the defaults: reading writes nothing)."""
-    found = BookingSettings.get_or_none(BookingSettings.office == office_id)
+    found = statements.one("booking_settings_of_office", office_id=office_id)
     return found if found is not None else BookingSettings(office=office_id)
 
 

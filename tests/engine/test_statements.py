@@ -28,7 +28,7 @@ import models
 import statements
 from conftest import fresh_pg_database
 from models import (Counter, CounterField, DailySequence, Device, Field, Office, PriorityCategory, Ticket, TicketEvent,
-                    User, UserCounter)
+                    User, UserCounter, StaffSession, BookingSettings)
 
 D = dt.date(2026, 11, 27)  # the business day of the seeded queue
 D0 = D - dt.timedelta(days=1)
@@ -70,6 +70,10 @@ def seed() -> None:
     Device.create(id=52, office=11, kind="kiosk", token_hash="h52")
     Device.create(id=53, office=11, kind="kiosk", token_hash="h53", revoked_at=m(-60))
     UserCounter.create(id=91, user=41, counter=31)
+    Device.create(id=54, office=12, kind="display", token_hash="h54")
+    StaffSession.create(id=92, user=41, key_hash="k41", password_fp="fp41", source="test", last_seen=m(0))
+    StaffSession.create(id=93, user=42, key_hash="k42", password_fp="fp42", source="test", last_seen=m(0))
+    BookingSettings.create(id=94, office=11, join_daily_limit=3)
     PriorityCategory.create(id=61, office=11, code="cao_tuoi", name="Người cao tuổi")
     PriorityCategory.create(id=62, office=11, code="khuyet_tat", name="Người khuyết tật")
     _ticket(101, 21, arrival=1, kiosk=51, client_ref="ref-a")
@@ -143,6 +147,11 @@ CASES = {
         {"office_id": 12, "count": 4},
     ),
     "device_by_token": Case({"token_hash": "h51"}, lambda r, t: returned_ids(r) == [51], {"token_hash": "h52"}),
+    "staff_session_by_key": Case(
+        {"key_hash": "k41", "user_id": 41}, lambda r, t: returned_ids(r) == [92], {"key_hash": "k42", "user_id": 42},
+    ),
+    "first_device_of_kind": Case({"kind": "kiosk"}, lambda r, t: r == [(51,)], {"kind": "display"}),
+    "booking_settings_of_office": Case({"office_id": 11}, lambda r, t: returned_ids(r) == [94], {"office_id": 12}),
     "user_counter_exists": Case(
         {"user_id": 41, "counter_id": 31}, lambda r, t: r == [(91,)], {"user_id": 42, "counter_id": 33},
     ),
