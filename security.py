@@ -28,13 +28,13 @@ from urllib.parse import urlsplit
 from blinker import Namespace
 from flask import after_this_request, current_app, g, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
-from peewee import JOIN, Case
+from peewee import Case
 from werkzeug.security import check_password_hash, generate_password_hash
 
 import models
 import statements
 from errors import DomainError, Forbidden, Unauthorized
-from models import Counter, CounterField, Device, StaffSession, Throttle, Ticket, User, UserCounter, utcnow
+from models import Counter, Device, StaffSession, Throttle, Ticket, User, utcnow
 from rules import access
 
 DEVICE_HEADER = "X-Device-Token"
@@ -454,10 +454,7 @@ def check_issue_rate(device: Device) -> None:
 
 def _assigned(user: User) -> tuple[set[int], set[int]]:
     """(counter ids, field ids those counters serve) of a person assigned to counters: one query."""
-    rows = (UserCounter.select(UserCounter.counter, CounterField.field)
-            .join(CounterField, JOIN.LEFT_OUTER, on=(CounterField.counter == UserCounter.counter))
-            .where(UserCounter.user == user.id)
-            .tuples())
+    rows = statements.rows("user_counters_and_fields", user_id=user.id)
     counters, fields = set(), set()
     for counter_id, field_id in rows:
         counters.add(counter_id)
@@ -491,9 +488,9 @@ def may_act_on_ticket(user: User | None, ticket: Ticket, counter: Counter | None
         return False
     if access.may(user, access.ANY_TICKET):
         return True
-    counters, fields = _assigned(user)
     if ticket.counter_id is not None:
-        return ticket.counter_id in counters
+        return statements.scalar("user_counter_exists", user_id=user.id, counter_id=ticket.counter_id) is not None
+    counters, fields = _assigned(user)
     if ticket.target_counter_id is not None:
         return ticket.target_counter_id in counters and (counter is None or ticket.target_counter_id == counter.id)
     return ticket.field_id in fields

@@ -258,6 +258,14 @@ define(
     returns="booking_settings",
 )
 
+# A person's counters and the fields each serves (security: what a clerk may touch).
+define(
+    "user_counters_and_fields",
+    """SELECT "user_counter"."counter_id", "counter_field"."field_id" FROM "user_counter"
+       LEFT OUTER JOIN "counter_field" ON "counter_field"."counter_id" = "user_counter"."counter_id"
+       WHERE "user_counter"."user_id" = :user_id ORDER BY "user_counter"."id", "counter_field"."id" """,
+)
+
 define(
     "user_counter_exists",
     'SELECT "id" FROM "user_counter" WHERE "user_id" = :user_id AND "counter_id" = :counter_id LIMIT 1',

@@ -152,6 +152,7 @@ CASES = {
     ),
     "first_device_of_kind": Case({"kind": "kiosk"}, lambda r, t: r == [(51,)], {"kind": "display"}),
     "booking_settings_of_office": Case({"office_id": 11}, lambda r, t: returned_ids(r) == [94], {"office_id": 12}),
+    "user_counters_and_fields": Case({"user_id": 41}, lambda r, t: r == [(31, 21)], {"user_id": 42}),
     "user_counter_exists": Case(
         {"user_id": 41, "counter_id": 31}, lambda r, t: r == [(91,)], {"user_id": 42, "counter_id": 33},
     ),
