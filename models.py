@@ -187,6 +187,8 @@ class User(BaseModel):
     password_hash = CharField(max_length=256)
     active = BooleanField(default=True)
     photo = BlobField(null=True)
+    # Unused since schema 5 (login delays live in Throttle, issue 13). They are kept because
+    # dropping a column of "user" on SQLite rebuilds the table every other table refers to.
     failed_logins = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
