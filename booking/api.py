@@ -42,7 +42,7 @@ def _day(value, name: str = "day") -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise errors.Invalid(f"Ngày “{name}” phải có dạng YYYY-MM-DD.", fields={name: "date"})
+    raise errors.Invalid("Ngày phải có dạng năm-tháng-ngày, ví dụ 2026-12-01.", fields={name: "date"})
 
 
 def _ticket_answer(change, kiosk=None, printer=None) -> dict:
@@ -82,7 +82,7 @@ def join_ticket():
     priority = data.get("priority")
     if priority is not None and not isinstance(priority, str):
         raise errors.Invalid("Trường “priority” phải là mã đối tượng ưu tiên.", fields={"priority": "string"})
-    change = remote.issue_from_phone(office_id, int_value(data, "field", minimum=1), remote.holder_key(phone),
+    change = remote.issue_from_phone(office_id, int_value(data, "field", minimum=1, label="Lĩnh vực"), remote.holder_key(phone),
                                      priority=priority or None)
     realtime.publish(change)
     return jsonify(_ticket_answer(change)), 201
@@ -116,9 +116,10 @@ def make_booking():
     """Book a slot: ``{office, field, day, slot, name, phone}`` -> the booking's own view, with its link."""
     data = json_body()
     booking = appointments.book(
-        int_value(data, "office", minimum=1), int_value(data, "field", minimum=1), _day(data.get("day")),
-        str_value(data, "slot", max_length=5), str_value(data, "name", max_length=appointments.NAME_MAX),
-        str_value(data, "phone", max_length=20),
+        int_value(data, "office", minimum=1), int_value(data, "field", minimum=1, label="Lĩnh vực"),
+        _day(data.get("day")), str_value(data, "slot", max_length=5, label="Khung giờ"),
+        str_value(data, "name", max_length=appointments.NAME_MAX, label="Họ và tên"),
+        str_value(data, "phone", max_length=20, label="Số điện thoại"),
     )
     return jsonify(dict(web.public_view(booking), token=booking.token)), 201
 
@@ -215,7 +216,7 @@ def staff_move(booking_id):
     """Staff move a booking to another day and slot (capacity holds; audited)."""
     office_id = _office_id()
     data = json_body()
-    day, slot = _day(data.get("day")), str_value(data, "slot", max_length=5)
+    day, slot = _day(data.get("day")), str_value(data, "slot", max_length=5, label="Khung giờ")
     with write_transaction():  # the change and its audit row together
         before = appointments.get_booking(booking_id, office_id)
         booking = appointments.move(before, day, slot)

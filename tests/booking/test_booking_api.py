@@ -204,3 +204,16 @@ def test_the_booking_routes_are_in_the_openapi_document(client):
     for path in ("/api/join/code", "/api/join/tickets", "/api/public/bookings", "/api/public/bookings/{token}",
                  "/api/bookings/check-in", "/api/bookings/{booking_id}/move", "/api/admin/booking-settings"):
         assert path in paths
+
+
+def test_a_booking_form_error_names_the_box_as_the_page_does(office, client):
+    """The citizen reads "Họ và tên", "Số điện thoại", never the JSON key ("name", "phone")."""
+    day, slot = _future_slot(client, office, office.f1)
+    base = {"office": office.office.id, "field": office.f1.id, "day": day, "slot": slot,
+            "name": "Phạm Thị Dung", "phone": "0987654321"}
+    for key, bad, words in (("name", "  ", "Họ và tên"), ("name", "A" * 200, "Họ và tên"),
+                            ("phone", "", "Số điện thoại"), ("day", "1/12/2026", "năm-tháng-ngày")):
+        answer = client.post("/api/public/bookings", json=dict(base, **{key: bad}))
+        body = answer.get_json()
+        assert answer.status_code == 422 and words in body["message"], body
+        assert f"“{key}”" not in body["message"] and body["fields"] == {key: body["fields"][key]}
