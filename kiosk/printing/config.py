@@ -92,10 +92,16 @@ def validate(data) -> tuple[dict, dict]:
         if not url or url.lower() == "none":
             errors["url"] = "Nhập địa chỉ máy in, ví dụ network://192.168.1.50:9100."
         else:
-            try:
-                open_printer(url, 1.0)
-            except ValueError as exc:
-                errors["url"] = f"Địa chỉ máy in chưa đúng: {exc}"
+            # The transport's own messages are in English for the PRINTER setting's readers (IT);
+            # the admin reads what to type instead.
+            example = "Địa chỉ máy in mạng có dạng network://ĐỊA-CHỈ-IP:9100, ví dụ network://192.168.1.50:9100."
+            if not url.lower().startswith("network://"):
+                errors["url"] = f"Máy in mạng do máy chủ gửi lệnh in qua mạng. {example}"
+            else:
+                try:
+                    open_printer(url, 1.0)
+                except ValueError:
+                    errors["url"] = f"Địa chỉ máy in chưa đúng. {example}"
     if errors:
         return {}, errors
     return {"kind": kind, "url": url if kind in ("network", "agent") else "", "paper_mm": paper,

@@ -82,6 +82,19 @@ def test_a_bad_printer_address_is_refused_beside_the_field(kiosk_printer_api):
     assert response.status_code == 422 and body["error"] == "invalid" and "url" in body["fields"]
 
 
+@pytest.mark.parametrize("url", ["http://abc", "network://", "usb://0x04b8:0x0202"])
+def test_a_bad_network_printer_address_is_explained_in_vietnamese(kiosk_printer_api, url):
+    """What to type, in the admin's language: no transport message in English, no PRINTER setting."""
+    admin, kiosk = kiosk_printer_api
+    response = admin.client.put(f"/api/admin/devices/{kiosk.id}/printer",
+                                json={"kind": "network", "url": url, "paper_mm": 80},
+                                headers={"X-CSRF-Token": admin.csrf})
+    body = response.get_json()
+    assert response.status_code == 422
+    text = body["fields"]["url"]
+    assert "network://192.168.1.50:9100" in text and "Invalid" not in text and "PRINTER" not in text, text
+
+
 def test_a_kiosk_printer_change_is_audited_and_leaders_only_read(kiosk_printer_api, api, office):
     admin, kiosk = kiosk_printer_api
     setting = {"kind": "agent", "url": "usb://0x04b8:0x0202", "paper_mm": 58, "profile": "TM-T88V"}
