@@ -82,7 +82,7 @@ def test_a_bad_printer_address_is_refused_beside_the_field(kiosk_printer_api):
     assert response.status_code == 422 and body["error"] == "invalid" and "url" in body["fields"]
 
 
-@pytest.mark.parametrize("url", ["http://abc", "network://", "usb://0x04b8:0x0202"])
+@pytest.mark.parametrize("url", ["http://abc", "network://", "usb://epson"])
 def test_a_bad_network_printer_address_is_explained_in_vietnamese(kiosk_printer_api, url):
     """What to type, in the admin's language: no transport message in English, no PRINTER setting."""
     admin, kiosk = kiosk_printer_api
@@ -93,6 +93,15 @@ def test_a_bad_network_printer_address_is_explained_in_vietnamese(kiosk_printer_
     assert response.status_code == 422
     text = body["fields"]["url"]
     assert "network://192.168.1.50:9100" in text and "Invalid" not in text and "PRINTER" not in text, text
+
+
+def test_a_printer_on_the_server_box_is_still_a_server_reached_printer(kiosk_printer_api):
+    """DEPLOY.md: the network kind also takes usb://, file://, serial:// and cups:// printers of the server."""
+    admin, kiosk = kiosk_printer_api
+    response = admin.client.put(f"/api/admin/devices/{kiosk.id}/printer",
+                                json={"kind": "network", "url": "usb://0x04b8:0x0202", "paper_mm": 80},
+                                headers={"X-CSRF-Token": admin.csrf})
+    assert response.status_code == 200, response.get_json()
 
 
 def test_a_kiosk_printer_change_is_audited_and_leaders_only_read(kiosk_printer_api, api, office):
