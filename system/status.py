@@ -123,11 +123,31 @@ def _devices(config, office_id: int) -> list[dict]:
 
 
 def _printers(config, office_id: int) -> dict:
-    """The configured printer and its last known health."""
-    rows = PrinterStatus.select().where(PrinterStatus.office == office_id).order_by(PrinterStatus.name)
-    return {"setting": config.get("PRINTER", "none"),
-            "printers": [{"name": p.name, "online": p.online, "paper": p.paper, "message": p.message,
-                          "checked_at": p.checked_at.isoformat(timespec="seconds") + "Z"} for p in rows]}
+    """Each kiosk's printer (its own setting, or the PRINTER default the first kiosk inherits) and its
+    last known health; a health row of no current kiosk (an older install's) is listed after them."""
+    from kiosk.printers import kiosk_printers  # the module, not the kiosk blueprint (it imports the API)
+    from kiosk.printing import config as printer_config
+
+    health = {p.name: p for p in PrinterStatus.select().where(PrinterStatus.office == office_id)}
+    rows = []
+    for device, printer in kiosk_printers(config, office_id).values():
+        state = health.pop(printer_config.status_name(device.id), None)
+        rows.append(_printer_row(state, kiosk=device.name, kind=printer.kind, url=printer.url,
+                                 paper_mm=printer.paper_mm, inherited=printer.inherited))
+    for state in sorted(health.values(), key=lambda p: p.name):
+        rows.append(_printer_row(state, kiosk=None, kind="network", url="", paper_mm=None, inherited=False))
+    return {"setting": config.get("PRINTER", "none"), "printers": rows}
+
+
+def _printer_row(state, **printer) -> dict:
+    """One printer line of the status page: what it is, and its health if it was ever checked."""
+    from kiosk.printing import config as printer_config
+
+    return dict(printer, kind_name=printer_config.KIND_SHORT.get(printer["kind"], printer["kind"]),
+                checked=state is not None, name=state.name if state else None,
+                online=state.online if state else None, paper=state.paper if state else "unknown",
+                message=state.message if state else "",
+                checked_at=state.checked_at.isoformat(timespec="seconds") + "Z" if state else None)
 
 
 def system(config) -> dict:

@@ -63,6 +63,23 @@ def test_screen_clocks_are_reported_and_a_wrong_one_is_flagged(app, office):
     assert "Lệch +10 phút" in page and "Đúng giờ" in page
 
 
+def test_the_status_page_lists_each_kiosks_own_printer(office, api):
+    """A kiosk with its own network printer is listed by name with its address and health, not only
+    the PRINTER default (which is "none" here)."""
+    from kiosk.printing import jobs
+
+    admin = api(username="admin1")
+    office.kiosk.settings = {"printer": {"kind": "network", "url": "network://192.168.1.50:9100", "paper_mm": 58}}
+    office.kiosk.save()
+    jobs.record_status(office.office.id, f"kiosk:{office.kiosk.id}",
+                       {"online": True, "paper": "low", "message": "Giấy sắp hết"})
+    printers = admin.get("/api/admin/system").get_json()["printers"]["printers"]
+    assert [(p["kiosk"], p["kind"], p["url"], p["paper_mm"], p["online"], p["paper"]) for p in printers] == [
+        (office.kiosk.name, "network", "network://192.168.1.50:9100", 58, True, "low")]
+    page = admin.get("/admin/system").get_data(as_text=True)
+    assert "network://192.168.1.50:9100" in page and "Máy in mạng" in page and "Sắp hết" in page
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_status_page_in_the_browser(browser, live_office, live_server_factory):
@@ -91,6 +108,14 @@ def test_status_page_in_the_browser(browser, live_office, live_server_factory):
     assert "Đang hoạt động" in row.inner_text() and "Đúng giờ" in row.inner_text()
     assert "WAL, synchronous=FULL" in page.inner_text("#sys-database")
     assert "Còn trống" in page.inner_text("#sys-disk")
+    for width in (1366, 1440, 1024):  # no value runs past its card (the clock's date, long chips, paths)
+        page.set_viewport_size({"width": width, "height": 900})
+        clipped = page.evaluate("""() => [...document.querySelectorAll('.sys-card dd')]
+            .filter(dd => dd.scrollWidth > dd.clientWidth + 1
+                          || dd.getBoundingClientRect().right > dd.closest('.sys-card').getBoundingClientRect().right)
+            .map(dd => dd.textContent.trim())""")
+        assert clipped == [], (width, clipped)
+    page.set_viewport_size({"width": 1366, "height": 900})
     screenshot(page, "golive_system_status")
     context.close()
     admin_context.close()
