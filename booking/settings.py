@@ -66,9 +66,22 @@ def _check(data: dict, field_ids: set[int]) -> tuple[dict, dict, int | None]:
         form.error("notify_url", "Địa chỉ webhook phải bắt đầu bằng http:// hoặc https://.")
     form.text("notify_secret", "khóa ký webhook", max_length=200)
     capacities = {}
+    # The JSON form GET answers, {"field_capacity": {"<field id>": places}}, stands for the page's
+    # capacity_<field id> boxes (it used to be ignored without a word).
+    if "field_capacity" in data:
+        given = data["field_capacity"]
+        if not isinstance(given, dict):
+            form.error("field_capacity", "Số chỗ theo lĩnh vực là một đối tượng {mã lĩnh vực: số chỗ}.")
+            given = {}
+        data = {k: v for k, v in data.items() if k != "field_capacity"}
+        data.update({f"{CAPACITY_PREFIX}{key}": value for key, value in given.items()})
+        if not given:
+            data[f"{CAPACITY_PREFIX}"] = None  # an empty map clears every field's own number
     for key, value in data.items():
         if key.startswith(CAPACITY_PREFIX):
             number = key[len(CAPACITY_PREFIX):]
+            if key == CAPACITY_PREFIX:
+                continue
             if not number.isdigit() or int(number) not in field_ids:
                 form.error(key, "Không có lĩnh vực này.")
             elif value is None or value == "":

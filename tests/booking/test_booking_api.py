@@ -199,6 +199,23 @@ def test_settings_are_checked_saved_whole_and_audited(office, api):
     assert api(username="admin1").get("/admin/booking").status_code == 200
 
 
+def test_field_capacity_in_the_json_form_get_answers_is_taken_or_refused(office, api):
+    """PUT takes back what GET gives ({"field_capacity": {id: places}}): checked, saved, clearable."""
+    admin = api(username="admin1")
+
+    def put(body):
+        return admin.client.put("/api/admin/booking-settings", json=body, headers={"X-CSRF-Token": admin.csrf})
+
+    f1 = str(office.f1.id)
+    assert put({"field_capacity": {f1: -2}}).status_code == 422
+    assert put({"field_capacity": [1, 2]}).status_code == 422
+    assert put({"field_capacity": {"9999": 1}}).status_code == 422
+    assert BookingSettings.select().count() == 0  # nothing half-saved
+    assert put({"field_capacity": {f1: 3}}).get_json()["field_capacity"] == {f1: 3}
+    assert admin.get("/api/admin/booking-settings").get_json()["field_capacity"] == {f1: 3}
+    assert put({"field_capacity": {}}).get_json()["field_capacity"] == {}
+
+
 def test_the_booking_routes_are_in_the_openapi_document(client):
     paths = client.get("/api/openapi.json").get_json()["paths"]
     for path in ("/api/join/code", "/api/join/tickets", "/api/public/bookings", "/api/public/bookings/{token}",
