@@ -49,6 +49,16 @@ def test_no_shows_cancellations_and_arrival_groups(office):
     assert Appointment.get_by_id(missed.id).state == "booked" and waiting_today.state == "booked"
 
 
+def test_the_reports_page_writes_the_median_as_vietnamese_decimals(office, api):
+    """"2,5" as every other figure of the page, not "2.5"."""
+    for n, (slot, minutes) in enumerate((("08:30", 0), ("09:00", 5))):
+        booking = _book(office, slot, f"09130000{n:02d}")
+        appointments.check_in(office.office.id, booking.code, now=booking.slot_at + dt.timedelta(minutes=minutes))
+    page = api(username="lanhdao1").get(f"/admin/reports?period=day&date={DAY.isoformat()}").get_data(as_text=True)
+    row = page.split("Trung vị (phút so với giờ hẹn", 1)[1].split("</tr>", 1)[0]
+    assert ">2,5<" in row, row
+
+
 def test_an_empty_period_has_no_rates(office):
     found = figures.appointment_figures(office.office, DAY, DAY, DAY)
     assert (found["booked"], found["no_show_rate"], found["median_minutes"]) == (0, None, None)
