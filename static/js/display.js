@@ -176,6 +176,15 @@
       '<span class="field-name">' + esc(field.name) + "</span>" +
       '<span class="field-count">' + esc(field.waiting) + "</span></li>"
     )).join("");
+    fitFieldNames();
+  }
+
+  function fitFieldNames() {
+    // A name too long for its box wraps onto two lines (display.css) instead of losing its end.
+    Array.from($("fields").querySelectorAll(".field-name")).forEach((name) => {
+      name.classList.remove("field-name--wrap");
+      if (name.scrollWidth > name.clientWidth + 1) name.classList.add("field-name--wrap");
+    });
   }
 
   function renderOffice(office) {
@@ -296,7 +305,8 @@
   tick();
   setInterval(tick, 1000);
   sizeTicker();
-  window.addEventListener("resize", sizeTicker);
+  window.addEventListener("resize", () => { sizeTicker(); fitFieldNames(); });
+  document.fonts.ready.then(fitFieldNames); // names are measured again in the bundled font
   live = Motcua.live({ auth: {}, handlers: handlers });
   live.socket.on("connect_error", (err) => {
     // Unpaired or revoked meanwhile: reloading shows the page that says how to pair again.
