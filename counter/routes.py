@@ -53,11 +53,16 @@ openapi.register(
 @bp.get("/counter")
 def console():
     """The clerk's console (login, counter choice and the working screen in one page)."""
+    office_id = security.current_office_id()
+    timezone = ticketing.get_office(office_id).timezone if office_id is not None else None
     return render_template(
         "counter/console.html",
         actions=[{"name": a, "label": label, "hint": hint, "keys": keys} for a, label, hint, keys in ACTIONS],
         pause_reasons=PAUSE_REASONS,
         counter_states=states.COUNTER_STATES,
+        # Times show in the office's zone whatever the PC's (docs/API.md "Conventions"); before a
+        # login the office is unknown and the page keeps Motcua's default, Asia/Ho_Chi_Minh.
+        timezone=timezone or None,
     )
 
 

@@ -7,6 +7,7 @@
   var M = window.Motcua;
   var boot = JSON.parse(document.getElementById("counter-boot").textContent);
   var STORE_KEY = "motcua.counter";
+  M.setTimeZone(boot.timezone);  // times in the office's zone, whatever the PC's (default Asia/Ho_Chi_Minh)
   var FIGURES_EVERY_MS = 60000;
 
   var state = {
@@ -16,6 +17,8 @@
     info: null,          // its live payload (state, pause_reason, field_ids, current)
     current: null,       // the ticket called/served here
     waiting: {},         // id -> ticket payload (whole office; filtered when shown)
+    noShows: {},         // id -> today's no-show ticket at one of this person's counters
+    back: null,          // id of the ticket just put back in line (its row is marked a while)
     fields: {},          // id -> field payload
     counters: {},        // id -> counter payload
     office: null,
@@ -212,6 +215,7 @@
     var mine = info && info.state !== "closed" && info.clerk_name === state.user.full_name;
     if (!mine) info = (await M.api("POST", "/api/counters/" + counter.id + "/open")).counter;
     state.counter = counter;
+    state.noShows = {};  // this counter's are read with the snapshot
     localStorage.setItem(storeKey(), String(counter.id));
     applyCounter(info);
     show("view-console");
@@ -304,6 +308,7 @@
   function onUpdate(message) {
     (message.tickets || []).forEach(function (t) {
       upsertWaiting(t);
+      keepNoShow(t);
       if (state.current && state.current.id === t.id) {
         var here = state.counter && t.counter_id === state.counter.id;
         state.current = here && (t.state === "called" || t.state === "serving") ? t : null;
@@ -322,6 +327,8 @@
 
   function onSnapshot(data) {
     state.office = data.office;
+    M.setTimeZone(data.office && data.office.timezone);
+    loadNoShows();  // not in the staff snapshot: read them (again after a gap or a rollover)
     state.fields = {};
     (data.fields || []).forEach(function (f) { state.fields[f.id] = f; });
     state.counters = {};
@@ -360,6 +367,30 @@
 
   function upsertWaiting(t) {
     if (t.state === "waiting") state.waiting[t.id] = t; else delete state.waiting[t.id];
+  }
+
+  /** Today's no-shows are the clerk's to put back in line: those of the counters this person may
+   * act for (security.may_act_on_ticket: a ticket at one of their counters). */
+  function myNoShow(t) {
+    if (t.state !== "no_show" || !state.counter) return false;
+    if (t.counter_id === state.counter.id) return true;
+    return state.usable.some(function (c) { return c.id === t.counter_id; });
+  }
+
+  function keepNoShow(t) {
+    if (myNoShow(t)) state.noShows[t.id] = t; else delete state.noShows[t.id];
+  }
+
+  /** Read today's no-shows (the staff view carries only waiting tickets). */
+  async function loadNoShows() {
+    var counter = state.counter;
+    try {
+      var tickets = (await M.api("GET", "/api/tickets?state=no_show")).tickets || [];
+      if (state.counter !== counter) return;  // another counter was chosen meanwhile
+      state.noShows = {};
+      tickets.forEach(keepNoShow);
+      renderNoShows();
+    } catch (err) { /* the list stays as it was; the next snapshot reads it again */ }
   }
 
   function applyCounter(info) {
@@ -411,6 +442,7 @@
     renderCounterState();
     renderCurrent();
     renderWaiting();
+    renderNoShows();
     renderActions();
     // The visit whose dossier codes the console takes (static/js/counter-dossiers.js): the one at
     // the counter, else the one just finished here.
@@ -464,7 +496,8 @@
     $("waiting-count").textContent = list.length;
     $("waiting-empty").hidden = list.length > 0;
     var rows = list.map(function (t) {
-      var cls = [t.priority ? "is-prio" : "", state.counter && t.target_counter_id === state.counter.id ? "is-transfer-in" : ""];
+      var cls = [t.priority ? "is-prio" : "", state.counter && t.target_counter_id === state.counter.id ? "is-transfer-in" : "",
+                 t.id === state.back ? "is-back" : ""];
       return '<tr class="' + cls.join(" ") + '" data-ticket="' + t.id + '">' +
         '<td class="cv-num">' + M.escapeHtml(t.number) + "</td>" +
         '<td class="cv-field" title="' + M.escapeHtml(t.field_name) + '">' + M.escapeHtml(t.field_name) + "</td>" +
@@ -474,16 +507,48 @@
         '<td class="cv-row-actions">' +
         '<button type="button" class="btn btn-small btn-call" data-call="' + t.id + '">Gọi</button>' +
         '<button type="button" class="btn btn-small btn-quiet" data-reprint="' + t.id + '" title="In lại phiếu số ' +
-        M.escapeHtml(t.number) + '">In lại</button></td></tr>';
+        M.escapeHtml(t.number) + '">In lại</button>' +
+        '<button type="button" class="btn btn-small btn-quiet cv-row-cancel" data-cancel="' + t.id + '" title="Hủy số ' +
+        M.escapeHtml(t.number) + ' (có hỏi lại)">Hủy</button></td></tr>';
     });
     $("waiting-body").innerHTML = rows.join("");
     setRowButtons();
   }
 
+  function myNoShows() {
+    return Object.keys(state.noShows).map(function (k) { return state.noShows[k]; })
+      .sort(function (a, b) { return (b.called_at || "") < (a.called_at || "") ? -1 : (b.called_at || "") > (a.called_at || "") ? 1 : b.id - a.id; });
+  }
+
+  /** Newest first: the citizen at the desk now is most likely the one who just missed the call. */
+  function renderNoShows() {
+    var list = myNoShows();
+    var focused = document.activeElement && document.activeElement.closest && document.activeElement.closest("#noshow-list li");
+    var focusedId = focused ? focused.dataset.ticket : null;
+    $("noshow-count").textContent = list.length;
+    $("noshow-empty").hidden = list.length > 0;
+    $("noshow-list").innerHTML = list.map(function (t) {
+      var elsewhere = state.counter && t.counter_id !== state.counter.id && t.counter_number ? " · quầy " + t.counter_number : "";
+      return '<li data-ticket="' + t.id + '">' +
+        '<span class="cv-num">' + M.escapeHtml(t.number) + "</span>" +
+        '<span class="cv-noshow-field" title="' + M.escapeHtml(t.field_name) + '">' + M.escapeHtml(t.field_name) + "</span>" +
+        '<span class="cv-noshow-when muted">gọi lúc ' + M.escapeHtml(M.clock(t.called_at)) +
+        (t.recall_count ? ", gọi lại " + t.recall_count + " lần" : "") + M.escapeHtml(elsewhere) + "</span>" +
+        '<button type="button" class="btn btn-small cv-btn-back" data-reactivate="' + t.id + '">Gọi lại vào hàng</button>' +
+        "</li>";
+    }).join("");
+    if (focusedId) {
+      var again = document.querySelector('#noshow-list li[data-ticket="' + focusedId + '"] [data-reactivate]');
+      if (again) again.focus();
+    }
+    document.querySelectorAll("#noshow-list [data-reactivate]").forEach(function (b) { b.disabled = state.busy; });
+  }
+
   function setRowButtons() {
     var blocked = state.busy || !!state.current;
     document.querySelectorAll("#waiting-body [data-call]").forEach(function (b) { b.disabled = blocked; });
-    document.querySelectorAll("#waiting-body [data-reprint]").forEach(function (b) { b.disabled = state.busy; });
+    document.querySelectorAll("#waiting-body [data-reprint], #waiting-body [data-cancel], #noshow-list [data-reactivate]")
+      .forEach(function (b) { b.disabled = state.busy; });
   }
 
   function allowed(name) {
@@ -579,7 +644,11 @@
       ticketAction("finish", function (t) { state.lastDone = t; message("Đã kết thúc số " + t.number + ". Mời công dân đánh giá trên máy tính bảng.", "ok"); refreshFigures(); });
     },
     no_show: function () {
-      ticketAction("no-show", function (t) { message("Số " + t.number + " được ghi nhận vắng mặt.", "ok"); refreshFigures(); });
+      ticketAction("no-show", function (t) {
+        keepNoShow(t);
+        message("Số " + t.number + " được ghi nhận vắng mặt. Nếu công dân quay lại: danh sách “Vắng mặt hôm nay”.", "ok");
+        refreshFigures();
+      });
     },
     transfer: function () { openTransfer(); },
     reprint: function () { if (state.current) reprint(state.current); },
@@ -621,6 +690,65 @@
     } catch (err) { /* no choice offered: reprints go to the issuing kiosk */ }
   }
 
+  var BACK_MARK_MS = 20000;  // how long a number put back in line stays marked in the waiting list
+
+  /** Put a no-show back in line at its own place (by arrival time); the phone follows it again. */
+  function reactivate(id) {
+    var t = state.noShows[id];
+    if (!t) return;
+    run(async function () {
+      try {
+        var res = await M.api("POST", "/api/tickets/" + t.id + "/reactivate");
+        delete state.noShows[t.id];
+        upsertWaiting(res.ticket);
+        state.back = res.ticket.id;
+        setTimeout(function () { if (state.back === res.ticket.id) { state.back = null; renderWaiting(); } }, BACK_MARK_MS);
+        var place = myWaiting().map(function (w) { return w.id; }).indexOf(res.ticket.id) + 1;
+        message("Số " + res.ticket.number + " đã vào lại hàng chờ" + (place ? ", đứng thứ " + place : "") +
+                " (theo giờ lấy số). Bấm Gọi trên dòng của số này để gọi ngay.", "ok");
+      } catch (err) {
+        loadNoShows();  // someone else may have acted on it: show what is true now
+        throw err;
+      }
+    });
+  }
+
+  var cancelling = null;  // the ticket the cancel dialog asks about
+
+  function openCancel(t) {
+    if (!t || state.busy) return;
+    cancelling = t;
+    $("cancel-number").textContent = t.number;
+    $("cancel-what").textContent = t.field_name + (t.arrival_at ? " · lấy số lúc " + M.clock(t.arrival_at) : "") +
+      (t.booking && t.booking.name ? " · " + t.booking.name : "");
+    formError("cancel-error", "");
+    $("dlg-cancel").showModal();
+    $("cancel-submit").focus();
+  }
+
+  $("cancel-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var t = cancelling;
+    if (!t || state.busy) return;
+    var button = $("cancel-submit");
+    button.disabled = true;
+    run(async function () {
+      try {
+        var res = await M.api("POST", "/api/tickets/" + t.id + "/cancel");
+        upsertWaiting(res.ticket);
+        keepNoShow(res.ticket);
+        if (state.current && state.current.id === t.id) state.current = null;
+        $("dlg-cancel").close();
+        message("Đã hủy số " + res.ticket.number + ".", "ok");
+      } catch (err) {
+        formError("cancel-error", errorText(err));
+      } finally {
+        button.disabled = false;
+      }
+    });
+  });
+  $("dlg-cancel").addEventListener("close", function () { cancelling = null; });
+
   function callChosen(id) {
     var t = state.waiting[id];
     if (!t || state.current) return;
@@ -646,6 +774,11 @@
       button.blur();
       var t = state.waiting[parseInt(button.dataset.reprint, 10)];
       if (t) reprint(t);
+    } else if (button.dataset.reactivate) {
+      reactivate(parseInt(button.dataset.reactivate, 10));
+    } else if (button.dataset.cancel) {
+      button.blur();
+      openCancel(state.waiting[parseInt(button.dataset.cancel, 10)]);
     } else if (button.hasAttribute("data-close")) {
       button.closest("dialog").close();
     }
@@ -763,11 +896,30 @@
     var tag = ev.target && ev.target.tagName;
     if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (ev.target && ev.target.isContentEditable)) return;
     var key = ev.key && ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
+    if (noShowKeys(ev, key)) return;
     var name = KEYS[key];
     if (!name) return;
     ev.preventDefault();
     if (!state.busy && allowed(name)) ACTIONS[name]();
   });
+
+  /** V: to the newest no-show; Up/Down move along the list; Enter (the button's own) puts it back. */
+  function noShowKeys(ev, key) {
+    var buttons = Array.prototype.slice.call(document.querySelectorAll("#noshow-list [data-reactivate]"));
+    if (key === "v") {
+      ev.preventDefault();
+      if (buttons.length) { buttons[0].focus(); buttons[0].scrollIntoView({ block: "nearest" }); }
+      else message("Chưa có số nào vắng mặt tại quầy này hôm nay.", "info");
+      return true;
+    }
+    var at = buttons.indexOf(document.activeElement);
+    if (at < 0 || (key !== "ArrowDown" && key !== "ArrowUp")) return false;
+    ev.preventDefault();
+    var next = buttons[Math.min(buttons.length - 1, Math.max(0, at + (key === "ArrowDown" ? 1 : -1)))];
+    next.focus();
+    next.scrollIntoView({ block: "nearest" });
+    return true;
+  }
 
   // ------------------------------------------------------------------ clocks
 

@@ -146,9 +146,7 @@
 
   /** Every second: clocks, time serving / paused, longest wait now. */
   function tick() {
-    var now = new Date();
-    $("live-clock").textContent = ("0" + now.getHours()).slice(-2) + ":" + ("0" + now.getMinutes()).slice(-2) + ":" +
-      ("0" + now.getSeconds()).slice(-2);
+    $("live-clock").textContent = Motcua.clock(new Date(), true);  // the office's time, whatever the PC's zone
     document.querySelectorAll("[data-since]").forEach(function (el) {
       var iso = el.getAttribute("data-since");
       if (!iso) return;
@@ -214,6 +212,7 @@
   var handlers = {
     status: setStatus,
     snapshot: function (data) {
+      Motcua.setTimeZone(data.office && data.office.timezone);  // times in the office's zone (default Asia/Ho_Chi_Minh)
       state.counters = {};
       (data.counters || []).forEach(function (c) { state.counters[c.id] = c; });
       state.fields = data.fields || [];

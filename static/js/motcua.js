@@ -209,13 +209,46 @@
     return "khoảng " + Math.floor(minutes / 60) + " giờ " + (minutes % 60) + " phút";
   }
 
-  /** Local "HH:MM" of an ISO UTC timestamp. */
-  function clock(iso) {
+  // Staff screens show the office's wall clock, not the PC's (a PC set to UTC showed 22:13 for a
+  // 05:13 arrival): docs/API.md "Conventions". A screen that knows its office's zone sets it.
+  var DEFAULT_TIME_ZONE = "Asia/Ho_Chi_Minh";
+  var timeZone = DEFAULT_TIME_ZONE;
+  var partsFormat = null;
+
+  /** Use the office's IANA time zone from now on; an unknown or empty name keeps the current one. */
+  function setTimeZone(name) {
+    if (!name || name === timeZone) return timeZone;
+    try {
+      partsFormat = makeFormat(name);
+      timeZone = name;
+    } catch (err) { /* RangeError: not a zone this browser knows */ }
+    return timeZone;
+  }
+
+  function makeFormat(name) {
+    return new Intl.DateTimeFormat("en-GB", { timeZone: name, hourCycle: "h23", year: "numeric", month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  }
+
+  /** {year, month, day, hour, minute, second} (2-digit strings) of an instant in the office's zone. */
+  function officeParts(when) {
+    var d = when instanceof Date ? when : new Date(when);
+    if (!partsFormat) partsFormat = makeFormat(timeZone);
+    var parts = {};
+    partsFormat.formatToParts(d).forEach(function (p) { parts[p.type] = p.value; });
+    return parts;
+  }
+
+  /** Office "HH:MM" of an ISO UTC timestamp ("HH:MM:SS" with ``seconds``); "" for none. */
+  function clock(iso, seconds) {
     if (!iso) return "";
     var d = new Date(iso);
-    return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+    if (isNaN(d.getTime())) return "";
+    var p = officeParts(d);
+    return p.hour + ":" + p.minute + (seconds ? ":" + p.second : "");
   }
 
   window.Motcua = { api: api, ApiError: ApiError, live: live, lives: lives, escapeHtml: escapeHtml,
-                    waitText: waitText, clock: clock, csrfToken: csrfToken };
+                    waitText: waitText, clock: clock, officeParts: officeParts, setTimeZone: setTimeZone,
+                    timeZone: function () { return timeZone; }, csrfToken: csrfToken };
 })();
