@@ -4,6 +4,7 @@ no page can be framed; the QR base URL never follows a Host header; one password
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 
@@ -90,3 +91,13 @@ def test_password_with_spaces_set_on_the_admin_page_logs_in(client, office, api)
     stripped = client.application.test_client().post("/api/session", json={"username": "canbo_moi",
                                                                             "password": spaced.strip()})
     assert stripped.status_code == 401
+
+
+def test_every_browser_gets_an_icon_not_a_404(client):
+    """Browsers ask for /favicon.ico on every page; a real icon, served locally and cached."""
+    from PIL import Image
+
+    with client.get("/favicon.ico") as response:
+        assert response.status_code == 200
+        data = response.data
+    assert {size for size in Image.open(io.BytesIO(data)).ico.sizes()} >= {(16, 16), (32, 32)}
