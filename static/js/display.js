@@ -117,7 +117,7 @@
       .filter((c) => wantsCounter(c.id))
       .sort((a, b) => a.number - b.number);
     const list = $("counters");
-    list.style.setProperty("--rows", Math.max(counters.length, 3));
+    list.style.setProperty("--rows", Math.max(counters.length, 1)); // the list's height follows its rows
     list.innerHTML = counters.map((counter) => {
       const status = counterStatus(counter);
       const numbers = [];
