@@ -334,6 +334,7 @@ def office_payload(office: Office) -> dict:
         "id": office.id,
         "name": office.name,
         "address": office.address,
+        "timezone": office.timezone,  # screens show times in the office's zone, whatever the PC's
         "region": office.region,
         "notices": office.notices,
         "open_time": office.open_time,

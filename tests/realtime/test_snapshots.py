@@ -123,3 +123,10 @@ def test_the_api_snapshot_answers_a_device_with_its_roles_snapshot(app, office, 
     assert [c["id"] for c in tablet["counters"]] == [office.c2.id]
     staff = api("canbo1").get("/api/snapshot").get_json()
     assert staff["role"] == "staff" and [t["number"] for t in staff["waiting"]] == ["1001"]
+
+
+def test_every_snapshot_names_the_offices_time_zone(app, office):
+    """Screens show times in the office's zone whatever the PC's: the zone comes with the office."""
+    Office.update(timezone="Asia/Tokyo").where(Office.id == office.office.id).execute()
+    for role in ("staff", "leaders", "display", "kiosk", "tablet", "public"):
+        assert realtime.snapshot(office.office.id, role, office.c1.id)["office"]["timezone"] == "Asia/Tokyo", role
