@@ -25,6 +25,15 @@
     return ("0" + m).slice(-2) + ":" + ("0" + s).slice(-2);
   }
 
+  /** A wait already spent, in words ("4 phút", "1 giờ 05 phút"): the tile stands beside the clock,
+   * where "04:03" would read as a time of day. */
+  function waited(seconds) {
+    var minutes = Math.floor(Math.max(0, seconds) / 60);
+    if (minutes < 1) return "dưới 1 phút";
+    if (minutes < 60) return minutes + " phút";
+    return Math.floor(minutes / 60) + " giờ " + ("0" + (minutes % 60)).slice(-2) + " phút";
+  }
+
   function since(iso) { return iso ? (Date.now() - Date.parse(iso)) / 1000 : 0; }
 
   // ------------------------------------------------------------------ rendering
@@ -170,7 +179,7 @@
     var tile = $("tile-longest");
     if (oldest) {
       var s = since(oldest.arrival_at);
-      $("t-longest").textContent = span(s);
+      $("t-longest").textContent = waited(s);
       $("t-longest-who").textContent = "Số " + oldest.number + " · " + oldest.field_name + " · lấy số lúc " + Motcua.clock(oldest.arrival_at);
       tile.classList.toggle("tile-bad", s > LONG_WAIT_S);
     } else {
