@@ -123,7 +123,10 @@
       const numbers = [];
       if (counter.current) numbers.push(counter.current.number);
       state.calls.forEach((call) => {
-        if (call.counter_id === counter.id && numbers.indexOf(call.number) === -1) numbers.push(call.number);
+        // A ticket since sent elsewhere (transferred, called at another counter) is no longer
+        // this counter's: its holder must not read their number beside the wrong counter.
+        if (call.counter_id !== counter.id || call.ticket.counter_id !== counter.id) return;
+        if (numbers.indexOf(call.number) === -1) numbers.push(call.number);
       });
       const latest = numbers[0];
       const earlier = numbers.slice(1, 1 + PREVIOUS_SHOWN);
@@ -252,7 +255,15 @@
       c.at === call.at && c.recall === call.recall);
   }
 
+  /** What the board now knows of a ticket, told to the calls it holds of it. */
+  function moveTicket(ticketId, ticket) {
+    state.calls.forEach((call) => {
+      if (call.ticket.id === ticketId) call.ticket = Object.assign({}, call.ticket, ticket);
+    });
+  }
+
   function showCall(call) {
+    moveTicket(call.ticket.id, call.ticket); // a transferred ticket called at its new counter
     if (!wantsCall(call) || known(call)) return false;
     state.calls.unshift(call);
     state.calls.length = Math.min(state.calls.length, CALLS_KEPT);
@@ -279,6 +290,14 @@
       // One change: counters in the board's view, the call to show and read aloud, queue figures,
       // the office's recordings. Whatever a board does not show is simply absent.
       state.seq = message.seq;
+      if (message.kind === "transferred") {
+        // The counter that sent its ticket away has it no more; the ticket waits again.
+        (message.counters || []).forEach((c) => {
+          const before = state.counters.get(c.id);
+          const gone = before && before.current;
+          if (gone && !(c.current && c.current.id === gone.id)) moveTicket(gone.id, { counter_id: null, state: "waiting" });
+        });
+      }
       (message.counters || []).forEach((c) => state.counters.set(c.id, c));
       if (message.voice) applyVoice(message.voice);
       if (message.call) showCall(message.call);

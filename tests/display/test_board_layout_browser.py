@@ -155,3 +155,29 @@ def test_each_waiting_box_stays_in_its_column_with_its_count(browser, demo_hall,
 def _code(name: str) -> str:
     """A demo field's code from its name."""
     return next(code for code, full, *_ in demo.FIELDS if full == name)
+
+
+@pytest.mark.browser
+def test_a_ticket_transferred_away_leaves_its_old_counters_row(browser, demo_hall):
+    server, base, links, counters, clerks, called = demo_hall
+    board = open_board(browser, base, links["display"], 1920, 1080)
+    row = "() => document.querySelector('[data-counter=\"%d\"] .counter-ticket').textContent"
+    first = called[1]["number"]
+    board.wait_for_function(f"({row % counters[1]})() === '{first}'")
+
+    answer = clerks[1].post(f"{base}/api/tickets/{called[1]['id']}/transfer", json={"counter": counters[4]}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    board.wait_for_function(f"({row % counters[1]})() === '—'", timeout=3000)  # live
+    screenshot(board, "display-demo-transferred")
+    board.reload()
+    board.wait_for_function("() => window.MotcuaBoard && MotcuaBoard.state.snapshots > 0", timeout=10000)
+    assert board.evaluate(f"({row % counters[1]})()") == "—"  # and after a reconnect's snapshot
+
+    answer = clerks[4].post(f"{base}/api/counters/{counters[4]}/call-next", timeout=10)
+    assert answer.json()["ticket"]["number"] == first
+    board.wait_for_function(f"({row % counters[4]})() === '{first}'", timeout=3000)
+    assert board.evaluate(f"({row % counters[1]})()") == "—"
+    board.reload()
+    board.wait_for_function(f"({row % counters[4]})() === '{first}'", timeout=10000)
+    assert board.evaluate(f"({row % counters[1]})()") == "—"
+    assert board.errors == []
