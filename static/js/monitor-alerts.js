@@ -56,11 +56,18 @@
       if (a.kind === "low_rating_handled" && alerts[a.alert_id]) {
         delete alerts[a.alert_id];
         changed = true;
-        if (editing === a.alert_id && dialog.open) dialog.close();
+        // Another leader handled it while this one was writing: say so, keep what was typed.
+        if (editing === a.alert_id && dialog.open) handledElsewhere(a);
       }
     });
     if (changed) render();
   });
+
+  function handledElsewhere(a) {
+    showError((a.handled_by || "Lãnh đạo khác") + " đã xử lý cảnh báo này" +
+              (a.note ? ": “" + a.note + "”" : "") + ". Ghi chú của bạn chưa được lưu.");
+    document.getElementById("rating-alert-save").disabled = true;
+  }
 
   function showError(text) {
     var el = document.getElementById("rating-alert-error");
@@ -78,6 +85,7 @@
       (a.at_counter ? "quầy " + a.at_counter.number : "") + (a.clerk_name ? " · " + a.clerk_name : "") + " · " + a.label;
     document.getElementById("rating-alert-note").value = "";
     showError("");
+    document.getElementById("rating-alert-save").disabled = false;
     dialog.showModal();
     document.getElementById("rating-alert-note").focus();
   });
@@ -96,11 +104,15 @@
       render();
       dialog.close();
     } catch (err) {
-      if (err.code === "already_handled") { delete alerts[editing]; render(); dialog.close(); }
-      else showError(err.message || "Không lưu được.");
-    } finally {
-      save.disabled = false;
+      if (err.code === "already_handled") {
+        delete alerts[editing];
+        render();
+        showError(err.message || "Cảnh báo này đã được xử lý. Ghi chú của bạn chưa được lưu.");
+        return;  // the save button stays off: there is nothing left to save
+      }
+      showError(err.message || "Không lưu được.");
     }
+    save.disabled = false;
   });
 
   reload();

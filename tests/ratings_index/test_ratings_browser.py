@@ -255,3 +255,45 @@ def test_a_visit_rated_from_the_phone_stops_the_tablet_asking(browser, live_offi
     with models.connection():
         assert [(r.ticket_id, r.source) for r in Rating.select()] == [(issued.id, "phone")]
     assert tablet.errors == []
+
+
+@pytest.mark.browser
+def test_two_leaders_on_one_alert_the_second_is_told_and_keeps_the_note(browser, live_office, live_server_factory,
+                                                                        closing):
+    """Both leaders open "Đã xử lý…" on the same "Không hài lòng"; the first saves. The second's dialog
+    stays open, says who handled it and how, and keeps the note being typed (not closed silently)."""
+    from tests.conftest import make_user
+
+    from .conftest import served
+
+    db_url, bag = live_office
+    with models.connection():
+        make_user(bag.office, "leader", username="lanhdao2", full_name="Phạm Văn Hai")
+        ticket = served(bag)
+        ticketing.rate(ticket.id, 1, ["Thái độ phục vụ"], counter_id=bag.c1.id)
+    server = live_server_factory(db_url=db_url, env={"BACKGROUND_TASKS": "0"})
+    pages = []
+    for username in ("lanhdao1", "lanhdao2"):
+        context = browser.new_context(viewport=DESK, timezone_id="Asia/Ho_Chi_Minh", locale="vi-VN")
+        closing.append(context)
+        assert context.request.post(server.url + "/api/session", data={"username": username, "password": PASSWORD}).ok
+        page = context.new_page()
+        page.goto(server.url + "/admin/monitor")
+        page.wait_for_selector("#live-status.online")
+        page.click("[data-handle]")
+        page.wait_for_selector("#rating-alert-dialog[open]")
+        pages.append(page)
+    first, second = pages
+    second.fill("#rating-alert-note", "Tôi đang gọi cho công dân")
+    first.fill("#rating-alert-note", "Đã xin lỗi công dân qua điện thoại")
+    first.click("#rating-alert-save")
+    first.wait_for_selector("#rating-alert-dialog", state="hidden")
+    error = second.locator("#rating-alert-error")
+    error.wait_for(state="visible", timeout=10_000)
+    assert "đã xử lý cảnh báo này" in error.inner_text() and "Đã xin lỗi công dân qua điện thoại" in error.inner_text()
+    assert second.locator("#rating-alert-dialog[open]").count() == 1
+    assert second.input_value("#rating-alert-note") == "Tôi đang gọi cho công dân"
+    assert second.locator("#rating-alert-save").is_disabled()
+    screenshot(second, "ratings-monitor-handled-by-another")
+    with models.connection():
+        assert RatingAlert.get().note == "Đã xin lỗi công dân qua điện thoại"
