@@ -39,6 +39,7 @@ TEXTS = {
     "wait_minutes": ("Chờ khoảng {m} phút", "Wait about {m} min"),
     "wait_hours": ("Chờ khoảng {h} giờ {m} phút", "Wait about {h} h {m} min"),
     "field_closed": ("Tạm ngừng tiếp nhận", "Not accepting now"),
+    "no_counter": ("Chưa có quầy mở", "No counter open yet"),
     "no_fields": ("Hiện chưa có lĩnh vực nào tiếp nhận hồ sơ. Xin hỏi cán bộ.",
                   "No service is accepting applications now. Please ask the staff."),
     "lunch": ("Đang giờ nghỉ trưa, cán bộ tiếp tục làm việc lúc {time}. Quý vị vẫn lấy số được.",
@@ -119,6 +120,20 @@ TEXTS = {
     "checkin_clear": ("Xóa", "Clear"),
     "checkin_ok": ("Lấy số", "Get my number"),
     "checkin_checking": ("Đang kiểm tra lịch hẹn…", "Checking your appointment…"),
+    # The server's refusals, said in English by their code (Vietnamese shows the server's own message).
+    "error_bad_code": ("Mã đặt lịch gồm 8 chữ số (hoặc quét mã QR của lịch hẹn).",
+                       "The booking code has 8 digits (or scan your appointment's QR code)."),
+    "error_booking_not_found": ("Không tìm thấy lịch hẹn với mã này. Xin kiểm tra lại hoặc hỏi cán bộ.",
+                                "No appointment was found with this code. Please check it or ask the staff."),
+    "error_booking_cancelled": ("Lịch hẹn này đã bị hủy. Xin lấy số như người đến trực tiếp.",
+                                "This appointment was cancelled. Please take a number like a walk-in."),
+    "error_booking_other_day": ("Lịch hẹn của Quý vị vào ngày khác. Xin quay lại đúng ngày hẹn, hoặc lấy số như "
+                                "người đến trực tiếp.",
+                                "Your appointment is on another day. Please come back on that day, or take a "
+                                "number like a walk-in."),
+    "error_too_many": ("Máy lấy số đang cấp số quá nhanh. Xin chờ một phút rồi thử lại.",
+                       "Too many numbers at once. Please wait a minute and try again."),
+    "error_field_closed": ("Lĩnh vực này đang tạm ngừng tiếp nhận.", "This service is not accepting now."),
 }
 
 

@@ -67,8 +67,16 @@
     return state.lang === "en" && category.name_en ? category.name_en : category.name;
   }
 
+  /** No open counter serves the field (all closed at the start of the day, or only its own): a wait
+   *  would be a guess, so the kiosk says that instead (a number can still be taken). Older payloads
+   *  without the count keep the wait. */
+  function noCounterOpen(field) {
+    return !!field && field.open_counters === 0;
+  }
+
   /** "Chờ khoảng 8 phút" on home; "Khoảng 8 phút" under the ticket's "Thời gian chờ dự kiến". */
-  function waitText(seconds, people, onTicket) {
+  function waitText(seconds, people, onTicket, field) {
+    if (noCounterOpen(field)) return t("no_counter");
     if (!people) return t(onTicket ? "ticket_wait_none" : "wait_none");
     var minutes = Math.max(1, Math.round((seconds || 0) / 60));
     if (minutes < 60) return t(onTicket ? "about_minutes" : "wait_minutes", { m: minutes });
@@ -106,6 +114,21 @@
     var p = officeParts(now);
     document.getElementById("k-clock").textContent = p.hour + ":" + p.minute + " · " + dateText(localIso(now));
   }
+
+  // The server's error messages are Vietnamese. In English the kiosk says the same thing from its own
+  // texts, chosen by the error's code; every caller on this page (the check-in's too) shows err.message.
+  var ERROR_TEXTS = { bad_code: "error_bad_code", booking_not_found: "error_booking_not_found",
+                      booking_cancelled: "error_booking_cancelled", booking_other_day: "error_booking_other_day",
+                      too_many_tickets: "error_too_many", daily_cap_reached: "error_cap",
+                      field_closed: "error_field_closed", office_closed: "closed_other" };
+  var serverApi = Motcua.api;
+  Motcua.api = function () {
+    return serverApi.apply(Motcua, arguments).catch(function (err) {
+      var key = err && ERROR_TEXTS[err.code];
+      if (key && state.lang !== "vi") err.message = t(key);
+      throw err;
+    });
+  };
 
   // ---------------------------------------------------------------- small DOM helpers
 
@@ -252,9 +275,10 @@
       var info = el("span", "k-field-info");
       if (field.active && field.waiting) {
         info.appendChild(el("span", "k-pill", t("waiting_people", { n: field.waiting })));
-        info.appendChild(el("span", "k-pill k-pill-wait", waitText(field.estimated_wait_s, field.waiting)));
-      } else if (field.active) {
-        info.appendChild(el("span", "k-pill k-pill-wait", t("wait_none")));
+      }
+      if (field.active) {
+        info.appendChild(el("span", "k-pill k-pill-wait" + (noCounterOpen(field) ? " k-pill-nocounter" : ""),
+                            waitText(field.estimated_wait_s, field.waiting, false, field)));
       } else {
         info.appendChild(el("span", "k-pill", t("field_closed")));
       }
@@ -464,7 +488,7 @@
       prioNode.textContent = "★ " + t("ticket_priority", { name: categoryName(category) });
     }
     document.getElementById("k-ticket-ahead").textContent = String(data.people_ahead);
-    document.getElementById("k-ticket-wait").textContent = waitText(data.estimated_wait_s, data.people_ahead, true);
+    document.getElementById("k-ticket-wait").textContent = waitText(data.estimated_wait_s, data.people_ahead, true, field);
     renderQr(data.status_url);
     document.getElementById("screen-ticket").setAttribute("data-number", data.number);
     show("ticket");
