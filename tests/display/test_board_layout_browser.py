@@ -38,6 +38,7 @@ GEOMETRY = """() => {
     left: box(document.querySelector('.board-left')), fieldsList: box(document.getElementById('fields')),
     fields: Array.from(document.querySelectorAll('#fields .field')).map((li) => ({
       name: li.querySelector('.field-name').textContent, box: box(li),
+      wrapped: li.querySelector('.field-name').classList.contains('field-name--wrap'),
       nameBox: box(li.querySelector('.field-name')), count: box(li.querySelector('.field-count')),
       countText: li.querySelector('.field-count').textContent})),
     counters: Array.from(document.querySelectorAll('#counters .counter')).map(box),
@@ -143,6 +144,7 @@ def test_the_join_qr_is_whole_clear_of_the_ticker_and_readable(browser, demo_hal
 def test_each_waiting_box_stays_in_its_column_with_its_count(browser, demo_hall, width, height):
     board, g = board_at(browser, demo_hall, width, height)
     assert LONG_NAME in [f["name"] for f in g["fields"]]
+    assert [f["name"] for f in g["fields"] if f["wrapped"]] == [LONG_NAME]  # the short ones keep one line
     for field in g["fields"]:
         assert inside(field["box"], g["fieldsList"]) and inside(field["box"], g["left"]), field
         assert not any(overlap(field["box"], counter) for counter in g["counters"]), field
@@ -181,3 +183,4 @@ def test_a_ticket_transferred_away_leaves_its_old_counters_row(browser, demo_hal
     board.wait_for_function(f"({row % counters[4]})() === '{first}'", timeout=10000)
     assert board.evaluate(f"({row % counters[1]})()") == "—"
     assert board.errors == []
+
