@@ -56,7 +56,7 @@
       note.dataset.onTime = String(data.booking.on_time);
       note.hidden = false;
     } catch (err) {
-      status(err.status === 0 ? kiosk.t("error_network") : err.message, true);
+      status(kiosk.errorText(err), true);
       code = "";
       renderCode();
     } finally {

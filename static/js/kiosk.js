@@ -116,19 +116,19 @@
   }
 
   // The server's error messages are Vietnamese. In English the kiosk says the same thing from its own
-  // texts, chosen by the error's code; every caller on this page (the check-in's too) shows err.message.
+  // texts, chosen by the error's code (errorText: this page's and the check-in's refusals).
   var ERROR_TEXTS = { bad_code: "error_bad_code", booking_not_found: "error_booking_not_found",
                       booking_cancelled: "error_booking_cancelled", booking_other_day: "error_booking_other_day",
                       too_many_tickets: "error_too_many", daily_cap_reached: "error_cap",
                       field_closed: "error_field_closed", office_closed: "closed_other" };
-  var serverApi = Motcua.api;
-  Motcua.api = function () {
-    return serverApi.apply(Motcua, arguments).catch(function (err) {
-      var key = err && ERROR_TEXTS[err.code];
-      if (key && state.lang !== "vi") err.message = t(key);
-      throw err;
-    });
-  };
+
+  /** What to tell the citizen about a refused request, in the kiosk's language. */
+  function errorText(err) {
+    if (err.status === 0) return t("error_network");
+    var key = ERROR_TEXTS[err.code];
+    if (state.lang !== "vi") return key ? t(key) : t("error_generic");
+    return err.message || t("error_generic");
+  }
 
   // ---------------------------------------------------------------- small DOM helpers
 
@@ -466,8 +466,7 @@
     else if (err.code === "field_closed") text = t("field_closed") + ".";
     else if (err.code === "office_closed" && err.body && err.body.reason && cfg.texts.vi["closed_" + err.body.reason]) {
       text = t("closed_" + err.body.reason, { time: state.office.cutoff_time });
-    } else if (state.lang === "vi" && err.message) text = err.message;
-    else text = t("error_generic");
+    } else text = errorText(err);
     document.getElementById("k-error-text").textContent = text;
     show("error");
   }
@@ -830,5 +829,5 @@
   loadProcedures();
   startLive();
   // For people debugging a kiosk from the console, and for the appointment check-in (kiosk-checkin.js).
-  window.KioskApp = { state: state, show: show, goHome: goHome, showTicket: showTicket, t: t };
+  window.KioskApp = { state: state, show: show, goHome: goHome, showTicket: showTicket, t: t, errorText: errorText };
 })();
