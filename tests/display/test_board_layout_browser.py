@@ -163,7 +163,7 @@ def _code(name: str) -> str:
 def test_a_ticket_transferred_away_leaves_its_old_counters_row(browser, demo_hall):
     server, base, links, counters, clerks, called = demo_hall
     board = open_board(browser, base, links["display"], 1920, 1080)
-    row = "() => document.querySelector('[data-counter=\"%d\"] .counter-ticket').textContent"
+    row = "() => (document.querySelector('[data-counter=\"%d\"] .counter-ticket') || {}).textContent"
     first = called[1]["number"]
     board.wait_for_function(f"({row % counters[1]})() === '{first}'")
 
