@@ -426,8 +426,8 @@ def live_office(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """A real headless Chromium (Debian's package) driven by Playwright."""
+def chromium():
+    """A real headless Chromium (Debian's package) driven by Playwright, one for the session."""
     if not os.path.exists(CHROMIUM):
         need_service("Chromium", f"{CHROMIUM} not installed (the test command installs it)")
     from playwright.sync_api import sync_playwright
@@ -442,6 +442,16 @@ def browser():
         )
         yield b
         b.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The session's Chromium; every context a test opened is closed after it. A page left open
+    keeps its socket, timers and animations (a board's ticker) running through the rest of the
+    suite, on the same two cores."""
+    yield chromium
+    for context in list(chromium.contexts):
+        context.close()
 
 
 def screenshot(page, name: str) -> pathlib.Path:

@@ -78,7 +78,9 @@ def test_staff_list_settings_monitor_and_poster(browser, live_office, live_serve
     admin.wait_for_selector("#h-join")
     shot(admin, "admin-settings")
     admin.fill("input[name=late_min]", "20")
-    with admin.expect_response(lambda r: r.url.endswith("/api/admin/booking-settings") and r.request.method == "PUT") as saved:
+    # A saved form reloads the page (admin.js): wait for that reload, or the next goto races it.
+    with admin.expect_navigation(), admin.expect_response(
+            lambda r: r.url.endswith("/api/admin/booking-settings") and r.request.method == "PUT") as saved:
         admin.locator("form:has(input[name=late_min]) button[type=submit]").click()
     assert saved.value.status == 200
     with models.connection():
