@@ -37,4 +37,6 @@ def set_counter_state(counter_id, state, reason="", office_id=None, user=None, n
         if state == "closed":
             counter.clerk = None
         counter.save()
-    return Change("counter", counter.office_id, counter=counter)
+    # The fields it serves gain or lose an open counter: their waits change on every screen (a kiosk
+    # said "Chưa có quầy mở" until something else touched the field).
+    return Change("counter", counter.office_id, counter=counter, field_ids=set(counter.field_ids()))

@@ -203,7 +203,8 @@ def test_a_field_no_open_counter_serves_says_so(browser, live_server_factory, tm
     answer = clerk.post(f"{server.url}/api/counters/{counter.id}/open", timeout=10,
                         headers={"X-CSRF-Token": login.json()["csrf_token"]})
     assert answer.status_code < 300, answer.text
-    page.wait_for_function(f"!document.querySelector('{tile}').innerText.includes('Chưa có quầy mở')")
+    # At once, from the counter's own update (not a later refresh).
+    page.wait_for_function(f"!document.querySelector('{tile}').innerText.includes('Chưa có quầy mở')", timeout=5000)
     assert "phút" in page.inner_text(tile) or "Không phải chờ" in page.inner_text(tile)
     assert page.errors == []
     context.close()

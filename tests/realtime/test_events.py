@@ -302,3 +302,18 @@ def test_the_day_rollover_tells_every_screen(app, office):
     board = clients["display"]
     assert background.rollover_once(app) == 0  # nothing left: nothing sent
     assert updates(board) == []
+
+
+def test_a_counter_opening_brings_its_fields_new_figures_to_every_screen(app, office, api):
+    """Opening, pausing or closing a counter changes how many counters serve its fields: the kiosk,
+    board and phones get those fields' figures in the same update (a kiosk said "no counter open"
+    until something else happened in the field)."""
+    clerk = api("canbo2")
+    assert clerk.post(f"/api/counters/{office.c2.id}/close").status_code == 200
+    clients = screens(app, office)
+    assert clerk.post(f"/api/counters/{office.c2.id}/open").status_code == 200
+    for role in ("kiosk", "display", "public", "staff"):
+        [message] = updates(clients[role])
+        assert message["kind"] == "counter", role
+        figures = {f["id"]: f["open_counters"] for f in message["fields"]}
+        assert figures == {office.f1.id: 2, office.f2.id: 2}, (role, figures)
