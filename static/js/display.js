@@ -223,12 +223,11 @@
     hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
   });
   const WEEKDAY_INDEX = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
-  const hourMinute = new Intl.DateTimeFormat("en-GB", {
-    timeZone: state.office.timezone || "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-  });
+  Motcua.setTimeZone(state.office.timezone);
 
+  /** "HH:MM" of a call, in the office's zone. */
   function localTime(iso) {
-    return iso ? hourMinute.format(new Date(iso)) : "";
+    return Motcua.clock(iso);
   }
   let shownDate = null;
 

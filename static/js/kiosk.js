@@ -93,19 +93,9 @@
     return weekday + ", " + pad(parts[2]) + "/" + pad(parts[1]) + "/" + parts[0];
   }
 
-  /** Date and time parts of an instant in the office's time zone (the kiosk's own may be UTC). */
-  function officeParts(d) {
-    var parts = {};
-    try {
-      new Intl.DateTimeFormat("en-GB", { timeZone: cfg.timezone, hourCycle: "h23", year: "numeric",
-        month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })
-        .formatToParts(d).forEach(function (p) { parts[p.type] = p.value; });
-    } catch (err) {
-      parts = { year: d.getFullYear(), month: pad(d.getMonth() + 1), day: pad(d.getDate()),
-                hour: pad(d.getHours()), minute: pad(d.getMinutes()) };
-    }
-    return parts;
-  }
+  // Date and time parts in the office's time zone (the kiosk's own may be UTC): Motcua's one formatter.
+  Motcua.setTimeZone(cfg.timezone);
+  var officeParts = Motcua.officeParts;
 
   function localIso(d) { var p = officeParts(d); return p.year + "-" + p.month + "-" + p.day; }
 
