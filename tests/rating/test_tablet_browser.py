@@ -191,6 +191,10 @@ def test_comment_typed_on_the_vietnamese_keyboard_is_stored_exactly(browser, liv
         screenshot(page, "rating-keyboard-landscape")
         page.set_viewport_size({"width": 800, "height": 1280})
         page.wait_for_function("document.getElementById('vk').getBoundingClientRect().width === 800")
+        # The page makes room for the keyboard from a ResizeObserver (--vk-height); the new width can
+        # be seen a frame before that runs, so wait for the room to match the keyboard's new height.
+        page.wait_for_function("getComputedStyle(document.documentElement).getPropertyValue('--vk-height').trim()"
+                               " === document.getElementById('vk').offsetHeight + 'px'")
         portrait = keyboard_layout(page)
         assert portrait["minH"] >= 90 and portrait["minW"] >= 68  # a QWERTY row of 10 in 135 mm
         assert portrait["sendFree"] and portrait["backFree"] and portrait["boxAbove"]
